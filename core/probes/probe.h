@@ -1,0 +1,94 @@
+#pragma once
+
+// One check of one thing. A Probe is a short-lived handle: start() begins the work, and the
+// probe emits finished() exactly once, within its target's timeout, whatever happens (the
+// engine also holds a watchdog). Probes never block and never throw; a failure is a result
+// with a reason an operator can act on.
+//
+// Adding a probe kind is one new Probe subclass plus one line in ProbeRegistry's built-ins.
+
+#include "common/clock.h"
+#include "profile/profile.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QSslCertificate>
+#include <QString>
+#include <QUrl>
+
+class QNetworkAccessManager;
+
+namespace dr {
+
+// What to probe: one component, or one certificate endpoint.
+struct ProbeTarget
+{
+    QString id;          // unique within an engine, e.g. "westeurope/bot-api" or "cert/global"
+    QString regionId;    // empty: global
+    QString componentId; // component or certificate id
+    QUrl endpoint;       // for tls probes: https://host:port
+    ProbeSettings settings;
+    int certificateWarningDays = 30;
+    int certificateCriticalDays = 7;
+};
+
+struct ProbeResult
+{
+    enum class Outcome {
+        Success,  // healthy
+        Degraded, // answered, but not as it should (e.g. certificate near expiry)
+        Failure,  // did not answer correctly
+    };
+    Outcome outcome = Outcome::Failure;
+    QString detail;       // what happened, in an operator's words ("HTTP 200", "connection refused")
+    qint64 latencyMs = -1;
+    QDateTime finishedAt; // wall time, from the engine's clock
+    QJsonObject data;     // kind-specific facts (e.g. a certificate's notAfter and days left)
+
+    bool ok() const { return outcome == Outcome::Success; }
+    static ProbeResult failure(const QString &detail, qint64 latencyMs = -1)
+    {
+        ProbeResult r;
+        r.outcome = Outcome::Failure;
+        r.detail = detail;
+        r.latencyMs = latencyMs;
+        return r;
+    }
+};
+
+// What a probe may use: shared, owned by the engine.
+struct ProbeContext
+{
+    QNetworkAccessManager *network = nullptr;
+    Clock *clock = nullptr;
+    QList<QSslCertificate> extraCaCertificates; // from the profile's tls.caCertificates
+};
+
+class Probe : public QObject
+{
+    Q_OBJECT
+
+public:
+    Probe(const ProbeTarget &target, const ProbeContext &context, QObject *parent = nullptr)
+        : QObject(parent)
+        , m_target(target)
+        , m_context(context)
+    {}
+
+    virtual void start() = 0;
+    // Stop now; finished() is not emitted after abort() returns.
+    virtual void abort() = 0;
+
+    const ProbeTarget &target() const { return m_target; }
+
+signals:
+    void finished(const dr::ProbeResult &result);
+
+protected:
+    const ProbeTarget m_target;
+    const ProbeContext m_context;
+};
+
+} // namespace dr

@@ -1,0 +1,128 @@
+#pragma once
+
+// The model of one deployment: two regions, their components, the global routing and the
+// objectives they are held to. A Profile is plain data, produced by ProfileLoader from a
+// versioned JSON file (schemaVersion 1) and never modified by the engines that read it.
+// docs/PROFILE.md is the reference of every field.
+
+#include "secretref.h"
+
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+namespace dr {
+
+enum class Environment { Production, Staging, Lab };
+enum class RegionRole { Primary, Secondary };
+
+QString toString(Environment environment);
+QString toString(RegionRole role);
+
+struct Objectives
+{
+    int rpoSeconds = 900;
+    int rtoSeconds = 3600;
+    int certificateWarningDays = 30;
+    int certificateCriticalDays = 7;
+    int indexLagDocuments = 100;
+    int indexLagSeconds = 900;
+    int latencyDegradedMs = 1500;
+};
+
+// An inclusive range of HTTP status codes, as "200-299" or "204" in the profile.
+struct StatusRange
+{
+    int low = 200;
+    int high = 399;
+    bool contains(int status) const { return status >= low && status <= high; }
+};
+
+struct HeaderValue
+{
+    QString value;                  // a plain value, for non-sensitive headers
+    std::optional<SecretRef> secret; // a sensitive header's value comes from here
+};
+
+struct ProbeSettings
+{
+    QString kind;                   // registered probe kind: "http", "tls", ...
+    int intervalMs = 15000;
+    int timeoutMs = 5000;
+    int failuresBeforeDown = 3;
+    int successesBeforeUp = 2;
+    QList<StatusRange> expectStatus = {StatusRange{200, 299}};
+    QString bodyContains;           // empty: not checked
+    QString jsonField;              // dotted path into a JSON body; empty: not checked
+    QString jsonEquals;             // expected value of jsonField (as text); empty: present
+    qint64 maxResponseBytes = 1024 * 1024;
+    QString caCertificate;          // extra CA (PEM file) trusted for this probe
+    QString serverName;             // SNI / name checked on the certificate; default: URL host
+    QMap<QString, HeaderValue> headers;
+};
+
+struct Component
+{
+    QString id;
+    QString kind; // bot-api, knowledge-base, search-index, storage, cosmosdb, key-vault, ...
+    QString displayName;
+    QUrl endpoint;
+    ProbeSettings probe;
+};
+
+struct Region
+{
+    QString id;
+    QString displayName;
+    RegionRole role = RegionRole::Primary;
+    QString location; // e.g. "westeurope"; informational
+    QList<Component> components;
+
+    const Component *component(const QString &componentId) const;
+};
+
+struct Routing
+{
+    QString kind; // haproxy, traffic-manager, front-door
+    QUrl publicUrl;
+    QMap<QString, QString> settings;          // kind-specific, validated by the loader
+    QMap<QString, QString> regionTargets;     // region id -> server / endpoint / origin name
+    std::optional<SecretRef> credential;      // e.g. an Entra ID client secret
+};
+
+struct CertificateEndpoint
+{
+    QString id;
+    QString regionId; // empty: global
+    QString host;
+    int port = 443;
+    QString serverName; // SNI; default host
+    QString caCertificate;
+    int intervalMs = 3600 * 1000;
+    int timeoutMs = 10000;
+};
+
+struct Profile
+{
+    static constexpr int kSchemaVersion = 1;
+
+    QString filePath;  // where it was loaded from
+    QString name;
+    Environment environment = Environment::Lab;
+    QString description;
+    Objectives objectives;
+    QList<Region> regions; // exactly two: one primary, one secondary
+    Routing routing;
+    QList<CertificateEndpoint> certificates;
+    QStringList caCertificates; // extra trusted CAs (absolute paths)
+
+    const Region *region(const QString &regionId) const;
+    const Region *primary() const;
+    const Region *secondary() const;
+};
+
+} // namespace dr
