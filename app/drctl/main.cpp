@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "logging/logging.h"
 #include "profile/profileloader.h"
+#include "secrets/secretstore.h"
 #include "status/statusmonitor.h"
 #include "status/statustable.h"
 
@@ -14,8 +15,11 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <QFile>
+
 #include <csignal>
 #include <cstdio>
+#include <termios.h>
 #include <unistd.h>
 
 namespace {
@@ -46,6 +50,7 @@ const char *const kUsage = R"(Usage: drctl COMMAND [OPTIONS]
 Commands:
   status   one snapshot of both regional stacks
   watch    live status in the terminal until interrupted (Ctrl+C)
+  secret   store, check or delete a secret in the OS keychain
 
 Run 'drctl COMMAND --help' for a command's options.
 
@@ -161,6 +166,105 @@ int runWatch(QCoreApplication &app, const QStringList &args)
     return 0;
 }
 
+// Reads a secret value: from a file, from a terminal without echo, or from piped stdin.
+dr::Result<QByteArray> readSecretValue(const QString &fromFile)
+{
+    if (!fromFile.isEmpty()) {
+        QFile f(fromFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return dr::fail(QStringLiteral("cannot read %1: %2").arg(fromFile, f.errorString()));
+        QByteArray value = f.read(dr::SecretStore::kMaxSecretBytes + 1);
+        if (value.size() > dr::SecretStore::kMaxSecretBytes)
+            return dr::fail(QStringLiteral("%1 is larger than %2 bytes").arg(fromFile).arg(dr::SecretStore::kMaxSecretBytes));
+        while (value.endsWith('\n') || value.endsWith('\r'))
+            value.chop(1);
+        return value;
+    }
+    const bool tty = ::isatty(STDIN_FILENO);
+    termios saved{};
+    if (tty) {
+        std::fputs("Secret (not echoed): ", stderr);
+        std::fflush(stderr);
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    QByteArray value;
+    char buffer[4096];
+    while (value.size() <= dr::SecretStore::kMaxSecretBytes) {
+        if (!std::fgets(buffer, sizeof buffer, stdin))
+            break;
+        value += buffer;
+        if (tty && value.endsWith('\n'))
+            break; // one line at a terminal
+    }
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fputs("\n", stderr);
+    }
+    if (value.size() > dr::SecretStore::kMaxSecretBytes)
+        return dr::fail(QStringLiteral("the secret is larger than %1 bytes").arg(dr::SecretStore::kMaxSecretBytes));
+    while (value.endsWith('\n') || value.endsWith('\r'))
+        value.chop(1);
+    if (value.isEmpty())
+        return dr::fail(QStringLiteral("no secret was given"));
+    return value;
+}
+
+int runSecret(QCoreApplication &app, const QStringList &args)
+{
+    QCommandLineParser parser;
+    Common common;
+    parser.setApplicationDescription(QStringLiteral(
+        "Store, check or delete a secret in the OS keychain (service \"drconsole\"), for profiles that\n"
+        "reference it as {\"keychain\": \"NAME\"}. The value is never printed.\n\n"
+        "  set NAME      the value from --from-file, typed at the terminal (not echoed), or piped on stdin\n"
+        "  check NAME    exit 0 when the entry exists and is not empty\n"
+        "  delete NAME   remove the entry"));
+    parser.addHelpOption();
+    QCommandLineOption fromFile(QStringLiteral("from-file"), QStringLiteral("Read the value from FILE."), QStringLiteral("FILE"));
+    parser.addOptions({fromFile, common.verbose});
+    parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("set, check or delete"));
+    parser.addPositionalArgument(QStringLiteral("name"), QStringLiteral("The keychain entry."));
+    parser.process(args);
+    dr::log::init({parser.isSet(common.verbose), true, {}});
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2 || !QStringList{QStringLiteral("set"), QStringLiteral("check"), QStringLiteral("delete")}.contains(positional.at(0)))
+        return failWith(1, QStringLiteral("usage: drctl secret set|check|delete NAME"));
+    const QString action = positional.at(0);
+    const QString name = positional.at(1);
+
+    dr::SecretStore store;
+    int exitCode = 0;
+    const auto finish = [&](const QString &error, const QString &done) {
+        if (!error.isEmpty())
+            exitCode = failWith(1, error);
+        else if (!done.isEmpty())
+            printOut(done + u'\n');
+        app.quit();
+    };
+    if (action == u"set") {
+        const auto value = readSecretValue(parser.value(fromFile));
+        if (!value)
+            return failWith(1, value.error());
+        store.writeKeychain(name, *value, [&](dr::Result<void> r) {
+            finish(r ? QString() : r.error(), QStringLiteral("stored keychain entry '%1'").arg(name));
+        });
+    } else if (action == u"check") {
+        store.read(dr::SecretRef{dr::SecretRef::Source::Keychain, name}, [&](dr::Result<QByteArray> r) {
+            finish(r ? QString() : r.error(), QStringLiteral("keychain entry '%1' is present").arg(name));
+        });
+    } else {
+        store.removeKeychain(name, [&](dr::Result<void> r) {
+            finish(r ? QString() : r.error(), QStringLiteral("deleted keychain entry '%1'").arg(name));
+        });
+    }
+    app.exec();
+    return exitCode;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -187,5 +291,7 @@ int main(int argc, char *argv[])
         return runStatus(app, args);
     if (command == u"watch")
         return runWatch(app, args);
+    if (command == u"secret")
+        return runSecret(app, args);
     return failWith(1, QStringLiteral("unknown command '%1'; run 'drctl --help' for the list").arg(command));
 }

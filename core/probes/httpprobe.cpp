@@ -36,11 +36,12 @@ void HttpProbe::start()
     request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("DRConsole/" DR_VERSION " probe"));
     request.setRawHeader("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
     for (auto it = m_target.settings.headers.constBegin(); it != m_target.settings.headers.constEnd(); ++it) {
-        // Secret-backed headers are filled by the engine's resolver before the probe starts;
-        // an unresolved one is sent without a value rather than with a placeholder.
+        // Secret-backed headers come resolved in secretHeaders, below.
         if (!it->secret)
             request.setRawHeader(it.key().toUtf8(), it->value.toUtf8());
     }
+    for (auto it = m_target.secretHeaders.constBegin(); it != m_target.secretHeaders.constEnd(); ++it)
+        request.setRawHeader(it.key(), it.value());
     if (m_target.endpoint.scheme() == u"https") {
         QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
         QList<QSslCertificate> cas = m_context.extraCaCertificates;

@@ -11,6 +11,7 @@
 #include "profile/profile.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
@@ -32,6 +33,12 @@ struct ProbeTarget
     ProbeSettings settings;
     int certificateWarningDays = 30;
     int certificateCriticalDays = 7;
+    // Values of secret-backed headers, resolved before probing (SecretStore). Held in memory
+    // only; never logged, never written.
+    QHash<QByteArray, QByteArray> secretHeaders;
+    // When set, the target fails with this reason without being probed (e.g. a secret that
+    // could not be read): the operator sees why instead of a misleading 401.
+    QString setupError;
 };
 
 struct ProbeResult

@@ -153,6 +153,10 @@ void ProbeEngine::launch(const QString &id)
 {
     Entry &e = m_entries[id];
     e.queued = false;
+    if (!e.status.target.setupError.isEmpty()) {
+        onProbeFinished(id, ProbeResult::failure(e.status.target.setupError));
+        return;
+    }
     Probe *probe = ProbeRegistry::instance().create(e.status.target, m_context, this);
     if (!probe) {
         onProbeFinished(id, ProbeResult::failure(QStringLiteral("no probe kind \"%1\"").arg(e.status.target.settings.kind)));

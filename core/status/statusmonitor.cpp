@@ -13,6 +13,7 @@ StatusMonitor::StatusMonitor(const Profile &profile, Clock *clock, Mode mode, QO
     , m_clock(clock)
     , m_mode(mode)
     , m_engine(new ProbeEngine(clock, this))
+    , m_secrets(new SecretStore(this))
 {
     ProbeEngine::Options options = m_engine->options();
     options.latencyDegradedMs = profile.objectives.latencyDegradedMs;
@@ -25,11 +26,6 @@ StatusMonitor::StatusMonitor(const Profile &profile, Clock *clock, Mode mode, QO
         cas += loaded;
     }
     m_engine->setExtraCaCertificates(cas);
-    for (const ProbeTarget &target : buildTargets()) {
-        QString error;
-        if (!m_engine->addTarget(target, &error))
-            log::get("probe")->error("{}", error.toStdString());
-    }
     connect(m_engine, &ProbeEngine::cycleFinished, this, &StatusMonitor::sampled);
     connect(m_engine, &ProbeEngine::resultRecorded, this, &StatusMonitor::changed);
 }
@@ -90,14 +86,63 @@ QList<ProbeTarget> StatusMonitor::buildTargets() const
     return targets;
 }
 
+void StatusMonitor::resolveSecrets(std::function<void()> then)
+{
+    if (m_ready) {
+        then();
+        return;
+    }
+    m_whenReady.append(std::move(then));
+    if (m_whenReady.size() > 1)
+        return; // already resolving
+
+    auto targets = std::make_shared<QList<ProbeTarget>>(buildTargets());
+    auto pending = std::make_shared<int>(1); // one for this function, released at the end
+    const auto release = [this, targets, pending] {
+        if (--*pending > 0)
+            return;
+        for (const ProbeTarget &target : std::as_const(*targets)) {
+            QString error;
+            if (!m_engine->addTarget(target, &error))
+                log::get("probe")->error("{}", error.toStdString());
+        }
+        m_ready = true;
+        const auto callbacks = std::exchange(m_whenReady, {});
+        for (const auto &callback : callbacks)
+            callback();
+    };
+    for (qsizetype i = 0; i < targets->size(); ++i) {
+        const auto &headers = (*targets)[i].settings.headers;
+        for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
+            if (!it->secret)
+                continue;
+            ++*pending;
+            const QByteArray header = it.key().toUtf8();
+            const SecretRef ref = *it->secret;
+            m_secrets->read(ref, [targets, i, header, ref, release](Result<QByteArray> value) {
+                ProbeTarget &t = (*targets)[i];
+                if (value) {
+                    t.secretHeaders.insert(header, *value);
+                } else {
+                    t.setupError = QStringLiteral("cannot read the secret for header %1: %2")
+                                       .arg(QString::fromUtf8(header), value.error());
+                    log::get("probe")->warn("{}: {}", t.id.toStdString(), t.setupError.toStdString());
+                }
+                release();
+            });
+        }
+    }
+    release();
+}
+
 void StatusMonitor::start()
 {
-    m_engine->start();
+    resolveSecrets([this] { m_engine->start(); });
 }
 
 void StatusMonitor::sampleOnce()
 {
-    m_engine->probeAllNow();
+    resolveSecrets([this] { m_engine->probeAllNow(); });
 }
 
 QJsonObject StatusMonitor::snapshot() const

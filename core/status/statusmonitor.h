@@ -8,9 +8,12 @@
 
 #include "probes/probeengine.h"
 #include "profile/profile.h"
+#include "secrets/secretstore.h"
 
 #include <QJsonObject>
 #include <QObject>
+
+#include <functional>
 
 namespace dr {
 
@@ -37,6 +40,8 @@ public:
     static QString componentTargetId(const QString &regionId, const QString &componentId);
     static QString certificateTargetId(const QString &certificateId);
 
+    // Both wait for the profile's secret references to be resolved first (SecretStore); a
+    // secret that cannot be read fails its target with the reason, it does not stop the rest.
     void start();      // continuous probing
     void sampleOnce(); // every target once; sampled() follows
 
@@ -49,11 +54,15 @@ signals:
 
 private:
     QList<ProbeTarget> buildTargets() const;
+    void resolveSecrets(std::function<void()> then);
 
     Profile m_profile;
     Clock *m_clock;
     Mode m_mode;
     ProbeEngine *m_engine;
+    SecretStore *m_secrets;
+    bool m_ready = false;
+    QList<std::function<void()>> m_whenReady;
 };
 
 } // namespace dr

@@ -41,9 +41,12 @@ private slots:
     void allHealthyExitsZero();
     void humanTable();
     void watchRedrawsUntilInterrupted();
+    void secretSetCheckDelete();
+    void statusSendsKeychainSecretHeader();
+    void unreadableSecretFailsItsComponent();
 
 private:
-    Run drctl(const QStringList &args, int timeoutMs = 20000);
+    Run drctl(const QStringList &args, int timeoutMs = 20000, const QByteArray &input = {});
     QString writeProfile(const QString &name, const QByteArray &json);
     QByteArray profileJson(const QString &liveUrl, const QString &deadUrl, quint16 certPort) const;
 
@@ -63,7 +66,7 @@ void tst_Drctl::initTestCase()
     m_env.insert(QStringLiteral("NO_COLOR"), QStringLiteral("1"));
 }
 
-Run tst_Drctl::drctl(const QStringList &args, int timeoutMs)
+Run tst_Drctl::drctl(const QStringList &args, int timeoutMs, const QByteArray &input)
 {
     QProcess p;
     p.setProcessEnvironment(m_env);
@@ -72,6 +75,8 @@ Run tst_Drctl::drctl(const QStringList &args, int timeoutMs)
     Run run;
     if (!p.waitForStarted(5000))
         return run;
+    p.write(input);
+    p.closeWriteChannel();
     // Spin the event loop while drctl runs: the servers it probes live in this process.
     if (!finished.wait(timeoutMs)) {
         p.kill();
@@ -282,6 +287,83 @@ void tst_Drctl::watchRedrawsUntilInterrupted()
     QVERIFY(p.state() == QProcess::NotRunning || finished.wait(5000));
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QCOMPARE(p.exitCode(), 0);
+}
+
+void tst_Drctl::secretSetCheckDelete()
+{
+    const QString name = QStringLiteral("drctl-test-entry");
+    Run run = drctl({QStringLiteral("secret"), QStringLiteral("check"), name});
+    QCOMPARE(run.exitCode, 1);
+    QCOMPARE(run.err, QByteArray("drctl: keychain entry 'drctl-test-entry': no such entry in the keychain\n"));
+
+    run = drctl({QStringLiteral("secret"), QStringLiteral("set"), name}, 20000, QByteArrayLiteral("piped-value\n"));
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out, QByteArray("stored keychain entry 'drctl-test-entry'\n"));
+    QVERIFY(!run.out.contains("piped-value") && !run.err.contains("piped-value"));
+
+    run = drctl({QStringLiteral("secret"), QStringLiteral("check"), name});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(!run.out.contains("piped-value"));
+
+    const QString file = writeProfile(QStringLiteral("value.txt"), QByteArrayLiteral("from-file\n"));
+    run = drctl({QStringLiteral("secret"), QStringLiteral("set"), name, QStringLiteral("--from-file"), file});
+    QCOMPARE(run.exitCode, 0);
+
+    run = drctl({QStringLiteral("secret"), QStringLiteral("delete"), name});
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.out, QByteArray("deleted keychain entry 'drctl-test-entry'\n"));
+    run = drctl({QStringLiteral("secret"), QStringLiteral("check"), name});
+    QCOMPARE(run.exitCode, 1);
+
+    run = drctl({QStringLiteral("secret"), QStringLiteral("set"), name}, 20000, QByteArray());
+    QCOMPARE(run.exitCode, 1);
+    QCOMPARE(run.err, QByteArray("drctl: no secret was given\n"));
+    run = drctl({QStringLiteral("secret"), QStringLiteral("rotate"), name});
+    QCOMPARE(run.exitCode, 1);
+    QCOMPARE(run.err, QByteArray("drctl: usage: drctl secret set|check|delete NAME\n"));
+}
+
+void tst_Drctl::statusSendsKeychainSecretHeader()
+{
+    const QByteArray secret = QByteArrayLiteral("search-admin-7f3a");
+    QCOMPARE(drctl({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("probe-key")}, 20000, secret).exitCode, 0);
+    TestHttpServer a;
+    QVERIFY(a.listen());
+    TestHttpServer b;
+    QVERIFY(b.listen());
+    QByteArray json = profileJson(a.url(), b.url(), dr::test::deadPort());
+    json.replace("\"probe\": {\"jsonField\": \"status\", \"jsonEquals\": \"ok\"}",
+                 "\"probe\": {\"headers\": {\"api-key\": {\"keychain\": \"probe-key\"}}}");
+    QVERIFY(json.contains("probe-key"));
+    const QString path = writeProfile(QStringLiteral("secret-header.json"), json);
+    const Run run = drctl({QStringLiteral("status"), QStringLiteral("--profile"), path, QStringLiteral("--json"), QStringLiteral("--verbose")});
+    QCOMPARE(a.requestCount(), 1);
+    QVERIFY2(a.requestHeads().first().contains(QByteArray("api-key: " + secret)), a.requestHeads().first().constData());
+    QVERIFY2(!run.out.contains(secret) && !run.err.contains(secret), "the secret never appears in output");
+    const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
+    const QJsonObject westBot = doc.value(QStringLiteral("regions")).toArray().at(0).toObject()
+                                    .value(QStringLiteral("components")).toArray().at(0).toObject();
+    QCOMPARE(westBot.value(QStringLiteral("state")).toString(), QStringLiteral("ok"));
+}
+
+void tst_Drctl::unreadableSecretFailsItsComponent()
+{
+    TestHttpServer a;
+    QVERIFY(a.listen());
+    TestHttpServer b;
+    QVERIFY(b.listen());
+    QByteArray json = profileJson(a.url(), b.url(), dr::test::deadPort());
+    json.replace("\"probe\": {\"jsonField\": \"status\", \"jsonEquals\": \"ok\"}",
+                 "\"probe\": {\"headers\": {\"api-key\": {\"keychain\": \"never-stored\"}}}");
+    const QString path = writeProfile(QStringLiteral("missing-secret.json"), json);
+    const Run run = drctl({QStringLiteral("status"), QStringLiteral("--profile"), path, QStringLiteral("--json")});
+    QCOMPARE(run.exitCode, 4);
+    QCOMPARE(a.requestCount(), 0); // not probed without its key
+    const QJsonObject westBot = QJsonDocument::fromJson(run.out).object().value(QStringLiteral("regions")).toArray().at(0)
+                                    .toObject().value(QStringLiteral("components")).toArray().at(0).toObject();
+    QCOMPARE(westBot.value(QStringLiteral("state")).toString(), QStringLiteral("down"));
+    QCOMPARE(westBot.value(QStringLiteral("detail")).toString(),
+             QStringLiteral("cannot read the secret for header api-key: keychain entry 'never-stored': no such entry in the keychain"));
 }
 
 QTEST_GUILESS_MAIN(tst_Drctl)
