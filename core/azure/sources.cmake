@@ -1,4 +1,8 @@
 # Azure clients of the core library (Storage Shared Key, blob client, ...): included by
 # core/CMakeLists.txt so this area can grow without touching the rest of the list.
 target_sources(drcore PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/blobclient.cpp ${CMAKE_CURRENT_LIST_DIR}/blobclient.h
+    ${CMAKE_CURRENT_LIST_DIR}/blobxml.cpp ${CMAKE_CURRENT_LIST_DIR}/blobxml.h
+    ${CMAKE_CURRENT_LIST_DIR}/httpdate.cpp ${CMAKE_CURRENT_LIST_DIR}/httpdate.h
+    ${CMAKE_CURRENT_LIST_DIR}/sharedkey.cpp ${CMAKE_CURRENT_LIST_DIR}/sharedkey.h
 )
