@@ -36,6 +36,13 @@ struct ProbeTarget
     // Values of secret-backed headers, resolved before probing (SecretStore). Held in memory
     // only; never logged, never written.
     QHash<QByteArray, QByteArray> secretHeaders;
+    // Kind-specific settings (e.g. an index name, the other region's endpoint), written by
+    // whoever builds the target (StatusMonitor) and read by the probe kind.
+    QJsonObject options;
+    // Secrets a probe kind needs, by role ("apiKey", "source.apiKey", ...): the references to
+    // resolve, then their values. Values are held in memory only.
+    QHash<QString, SecretRef> secretRefs;
+    QHash<QString, QByteArray> secrets;
     // When set, the target fails with this reason without being probed (e.g. a secret that
     // could not be read): the operator sees why instead of a misleading 401.
     QString setupError;

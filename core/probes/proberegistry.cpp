@@ -1,6 +1,12 @@
 #include "proberegistry.h"
 
+#include "blobserviceprobe.h"
 #include "httpprobe.h"
+#include "indexsyncprobe.h"
+#include "routingprobe.h"
+#include "searchindexprobe.h"
+#include "storagereplicationprobe.h"
+#include "syntheticchatprobe.h"
 #include "tlsprobe.h"
 
 namespace dr {
@@ -10,6 +16,12 @@ ProbeRegistry::ProbeRegistry()
     // The built-in kinds: one line each.
     add<HttpProbe>(QStringLiteral("http"));
     add<TlsProbe>(QStringLiteral("tls"));
+    add<SearchIndexProbe>(QStringLiteral("search-index"));
+    add<BlobServiceProbe>(QStringLiteral("blob-service"));
+    add<StorageReplicationProbe>(QStringLiteral("storage-replication"), Scope::ProfileWide);
+    add<IndexSyncProbe>(QStringLiteral("index-sync"), Scope::ProfileWide);
+    add<RoutingProbe>(QStringLiteral("routing"), Scope::ProfileWide);
+    add<SyntheticChatProbe>(QStringLiteral("synthetic-chat"), Scope::ProfileWide);
 }
 
 ProbeRegistry &ProbeRegistry::instance()
@@ -21,6 +33,13 @@ ProbeRegistry &ProbeRegistry::instance()
 QStringList ProbeRegistry::kinds() const
 {
     QStringList list = m_factories.keys();
+    list.sort();
+    return list;
+}
+
+QStringList ProbeRegistry::componentKinds() const
+{
+    QStringList list(m_componentKinds.cbegin(), m_componentKinds.cend());
     list.sort();
     return list;
 }

@@ -65,6 +65,25 @@ struct ProbeSettings
     QMap<QString, HeaderValue> headers;
 };
 
+// How to reach an Azure AI Search index (or the lab's): the component's endpoint is the
+// service URL (https://NAME.search.windows.net).
+struct SearchSettings
+{
+    QString indexName;
+    QString apiVersion = QStringLiteral("2024-07-01");
+    SecretRef apiKey;                 // a query key is enough for probes
+    std::optional<SecretRef> adminKey; // needed to write (index sync)
+};
+
+// How to reach a storage account: the component's endpoint is its primary blob endpoint
+// (https://ACCOUNT.blob.core.windows.net, or a path-style emulator URL ending in /ACCOUNT).
+struct StorageSettings
+{
+    QString accountName;
+    SecretRef accountKey;
+    QUrl secondaryEndpoint; // the read-access secondary (RA-GRS); empty when there is none
+};
+
 struct Component
 {
     QString id;
@@ -72,6 +91,8 @@ struct Component
     QString displayName;
     QUrl endpoint;
     ProbeSettings probe;
+    std::optional<SearchSettings> search;
+    std::optional<StorageSettings> storage;
 };
 
 struct Region
@@ -85,6 +106,13 @@ struct Region
     const Component *component(const QString &componentId) const;
 };
 
+// Which region the global routing sends traffic to (HAProxy's runtime API).
+struct RoutingProbeSettings
+{
+    int intervalMs = 5000;
+    int timeoutMs = 3000;
+};
+
 struct Routing
 {
     QString kind; // haproxy, traffic-manager, front-door
@@ -92,6 +120,7 @@ struct Routing
     QMap<QString, QString> settings;          // kind-specific, validated by the loader
     QMap<QString, QString> regionTargets;     // region id -> server / endpoint / origin name
     std::optional<SecretRef> credential;      // e.g. an Entra ID client secret
+    RoutingProbeSettings probe;
 };
 
 struct CertificateEndpoint
@@ -106,6 +135,39 @@ struct CertificateEndpoint
     int timeoutMs = 10000;
 };
 
+// The index sync lag between the primary's and the secondary's search index component.
+struct IndexSyncSettings
+{
+    QString componentId = QStringLiteral("search-index"); // in both regions, with "search"
+    QString keyField = QStringLiteral("id");
+    QString watermarkField = QStringLiteral("lastUpdated"); // Edm.DateTimeOffset, sortable
+    int intervalMs = 30000;
+    int timeoutMs = 10000;
+};
+
+// Geo-replication of the primary region's storage account (its "storage" settings need a
+// secondaryEndpoint), with an optional canary blob for the lag as users would see it.
+struct StorageReplicationSettings
+{
+    QString componentId = QStringLiteral("storage");
+    int intervalMs = 30000;
+    int timeoutMs = 30000;
+    bool canary = true;
+    QString canaryContainer = QStringLiteral("drconsole-canary");
+    int canaryTimeoutMs = 20000;
+};
+
+// A chat sent through the global endpoint, as a user would: which region answers, and how.
+struct SyntheticChatSettings
+{
+    QString path = QStringLiteral("/api/messages");
+    QString text;
+    QString expectContains;
+    int intervalMs = 15000;
+    int timeoutMs = 10000;
+};
+
+
 struct Profile
 {
     static constexpr int kSchemaVersion = 1;
@@ -119,6 +181,9 @@ struct Profile
     Routing routing;
     QList<CertificateEndpoint> certificates;
     QStringList caCertificates; // extra trusted CAs (absolute paths)
+    std::optional<IndexSyncSettings> indexSync;
+    std::optional<StorageReplicationSettings> storageReplication;
+    std::optional<SyntheticChatSettings> syntheticChat;
 
     const Region *region(const QString &regionId) const;
     const Region *primary() const;

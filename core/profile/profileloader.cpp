@@ -472,11 +472,105 @@ public:
             p.routing = this->routing(*routing, r.at(QStringLiteral("routing")), p.regions);
         if (const auto certs = r.array(QStringLiteral("certificates"), false))
             p.certificates = certificates(*certs, r.at(QStringLiteral("certificates")), p.regions);
+        if (const auto o = r.object(QStringLiteral("indexSync"), false))
+            p.indexSync = indexSync(*o, r.at(QStringLiteral("indexSync")), p.regions);
+        if (const auto o = r.object(QStringLiteral("storageReplication"), false))
+            p.storageReplication = storageReplication(*o, r.at(QStringLiteral("storageReplication")), p.regions);
+        if (const auto o = r.object(QStringLiteral("syntheticChat"), false))
+            p.syntheticChat = syntheticChat(*o, r.at(QStringLiteral("syntheticChat")));
         r.finish();
         return true;
     }
 
 private:
+    // intervalSeconds and timeoutSeconds of a probe section, the timeout within the interval.
+    void timing(ObjectReader &r, int &intervalMs, int &timeoutMs)
+    {
+        intervalMs = r.seconds(QStringLiteral("intervalSeconds"), 1, 86400).value_or(intervalMs);
+        timeoutMs = r.seconds(QStringLiteral("timeoutSeconds"), 0.1, 300).value_or(timeoutMs);
+        if (timeoutMs > intervalMs) {
+            m_diag.add(r.at(QStringLiteral("timeoutSeconds")),
+                QStringLiteral("expected a timeout of at most the interval (%1 s); got %2 s")
+                    .arg(intervalMs / 1000.0)
+                    .arg(timeoutMs / 1000.0));
+        }
+    }
+
+    IndexSyncSettings indexSync(const QJsonObject &o, const QString &ptr, const QList<Region> &regions)
+    {
+        IndexSyncSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        s.componentId = r.string(QStringLiteral("component"), false).value_or(s.componentId);
+        s.keyField = r.string(QStringLiteral("keyField"), false).value_or(s.keyField);
+        s.watermarkField = r.string(QStringLiteral("watermarkField"), false).value_or(s.watermarkField);
+        timing(r, s.intervalMs, s.timeoutMs);
+        for (const Region &region : regions) {
+            const Component *c = region.component(s.componentId);
+            if (!c || !c->search) {
+                m_diag.add(r.has(QStringLiteral("component")) ? r.at(QStringLiteral("component")) : ptr,
+                    QStringLiteral("index sync needs a component \"%1\" with \"search\" settings in "
+                                   "both regions; region \"%2\" has none")
+                        .arg(s.componentId, region.id));
+            }
+        }
+        r.finish();
+        return s;
+    }
+
+    StorageReplicationSettings storageReplication(const QJsonObject &o, const QString &ptr, const QList<Region> &regions)
+    {
+        StorageReplicationSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        s.componentId = r.string(QStringLiteral("component"), false).value_or(s.componentId);
+        timing(r, s.intervalMs, s.timeoutMs);
+        if (r.has(QStringLiteral("canary"))) {
+            const QJsonValue v = r.raw(QStringLiteral("canary"));
+            if (!v.isBool())
+                r.wrongType(QStringLiteral("canary"), QStringLiteral("a boolean"), v);
+            else
+                s.canary = v.toBool();
+        }
+        s.canaryContainer = r.string(QStringLiteral("canaryContainer"), false).value_or(s.canaryContainer);
+        s.canaryTimeoutMs = r.seconds(QStringLiteral("canaryTimeoutSeconds"), 1, 3600).value_or(s.canaryTimeoutMs);
+        if (s.canary && s.canaryTimeoutMs >= s.timeoutMs) {
+            m_diag.add(r.has(QStringLiteral("canaryTimeoutSeconds")) ? r.at(QStringLiteral("canaryTimeoutSeconds")) : ptr,
+                QStringLiteral("expected canaryTimeoutSeconds (%1 s) below timeoutSeconds (%2 s): the "
+                               "canary runs within the probe")
+                    .arg(s.canaryTimeoutMs / 1000.0)
+                    .arg(s.timeoutMs / 1000.0));
+        }
+        for (const Region &region : regions) {
+            if (region.role != RegionRole::Primary)
+                continue;
+            const Component *c = region.component(s.componentId);
+            if (!c || !c->storage || c->storage->secondaryEndpoint.isEmpty()) {
+                m_diag.add(r.has(QStringLiteral("component")) ? r.at(QStringLiteral("component")) : ptr,
+                    QStringLiteral("storage replication needs the primary region's component \"%1\" "
+                                   "with \"storage\" settings and a secondaryEndpoint")
+                        .arg(s.componentId));
+            }
+        }
+        r.finish();
+        return s;
+    }
+
+    SyntheticChatSettings syntheticChat(const QJsonObject &o, const QString &ptr)
+    {
+        SyntheticChatSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        s.text = r.string(QStringLiteral("text"), true).value_or(QString());
+        s.expectContains = r.string(QStringLiteral("expectContains"), false).value_or(QString());
+        if (const auto path = r.string(QStringLiteral("path"), false)) {
+            if (!path->startsWith(u'/'))
+                m_diag.add(r.at(QStringLiteral("path")), QStringLiteral("expected a path starting with /; got \"%1\"").arg(*path));
+            else
+                s.path = *path;
+        }
+        timing(r, s.intervalMs, s.timeoutMs);
+        r.finish();
+        return s;
+    }
+
     Objectives objectives(const QJsonObject &o, const QString &ptr)
     {
         Objectives obj;
@@ -673,10 +767,10 @@ private:
         if (allowKind) {
             if (const auto kind = r.string(QStringLiteral("kind"), false)) {
                 const ProbeRegistry &registry = ProbeRegistry::instance();
-                if (!registry.contains(*kind)) {
+                if (!registry.isComponentKind(*kind)) {
                     m_diag.add(r.at(QStringLiteral("kind")),
                         QStringLiteral("unknown probe kind \"%1\"; expected one of: %2")
-                            .arg(*kind, registry.kinds().join(QStringLiteral(", "))));
+                            .arg(*kind, registry.componentKinds().join(QStringLiteral(", "))));
                 } else {
                     s.kind = *kind;
                 }
@@ -795,6 +889,52 @@ private:
         return out;
     }
 
+    SearchSettings searchSettings(const QJsonObject &o, const QString &ptr)
+    {
+        SearchSettings settings;
+        ObjectReader r(o, ptr, m_diag);
+        settings.indexName = r.identifier(QStringLiteral("indexName")).value_or(QString());
+        settings.apiVersion = r.string(QStringLiteral("apiVersion"), false).value_or(settings.apiVersion);
+        if (r.has(QStringLiteral("apiKey"))) {
+            if (const auto ref = secretRef(r.raw(QStringLiteral("apiKey")), r.at(QStringLiteral("apiKey"))))
+                settings.apiKey = *ref;
+        } else {
+            r.missing(QStringLiteral("apiKey"), QStringLiteral("a secret reference to a query or admin key"));
+        }
+        if (r.has(QStringLiteral("adminKey")))
+            settings.adminKey = secretRef(r.raw(QStringLiteral("adminKey")), r.at(QStringLiteral("adminKey")));
+        r.finish();
+        return settings;
+    }
+
+    StorageSettings storageSettings(const QJsonObject &o, const QString &ptr)
+    {
+        StorageSettings settings;
+        ObjectReader r(o, ptr, m_diag);
+        if (const auto name = r.string(QStringLiteral("accountName"), true)) {
+            static const QRegularExpression re(QStringLiteral("^[a-z0-9]{3,24}$"));
+            if (!re.match(*name).hasMatch()) {
+                m_diag.add(r.at(QStringLiteral("accountName")),
+                    QStringLiteral("expected a storage account name: 3 to 24 lowercase letters "
+                                   "and digits; got \"%1\"")
+                        .arg(*name));
+            } else {
+                settings.accountName = *name;
+            }
+        }
+        if (r.has(QStringLiteral("accountKey"))) {
+            if (const auto ref = secretRef(r.raw(QStringLiteral("accountKey")), r.at(QStringLiteral("accountKey"))))
+                settings.accountKey = *ref;
+        } else {
+            r.missing(QStringLiteral("accountKey"), QStringLiteral("a secret reference to the account key"));
+        }
+        settings.secondaryEndpoint
+            = r.url(QStringLiteral("secondaryEndpoint"), { QStringLiteral("https"), QStringLiteral("http") }, false)
+                  .value_or(QUrl());
+        r.finish();
+        return settings;
+    }
+
     QList<Component> components(const QJsonArray &list, const QString &ptr)
     {
         static const QStringList kinds = { QStringLiteral("bot-api"),
@@ -845,6 +985,21 @@ private:
                 }
             } else {
                 c.probe = base;
+            }
+            if (const auto search = r.object(QStringLiteral("search"), false))
+                c.search = searchSettings(*search, r.at(QStringLiteral("search")));
+            if (const auto storage = r.object(QStringLiteral("storage"), false))
+                c.storage = storageSettings(*storage, r.at(QStringLiteral("storage")));
+            // Probe kinds that speak a service's own protocol need its settings.
+            if (c.probe.kind == u"search-index" && !c.search && !r.has(QStringLiteral("search"))) {
+                m_diag.add(r.pointer(),
+                    QStringLiteral("a search-index probe needs \"search\" settings "
+                                   "(indexName and apiKey)"));
+            }
+            if (c.probe.kind == u"blob-service" && !c.storage && !r.has(QStringLiteral("storage"))) {
+                m_diag.add(r.pointer(),
+                    QStringLiteral("a blob-service probe needs \"storage\" settings "
+                                   "(accountName and accountKey)"));
             }
             r.finish();
             out.append(c);
@@ -1034,6 +1189,11 @@ private:
                 routing.regionTargets.insert(region.id, *v);
             }
             tr.finish();
+        }
+        if (const auto probe = r.object(QStringLiteral("probe"), false)) {
+            ObjectReader pr(*probe, r.at(QStringLiteral("probe")), m_diag);
+            timing(pr, routing.probe.intervalMs, routing.probe.timeoutMs);
+            pr.finish();
         }
         if (r.has(QStringLiteral("credential"))) {
             const QString at = r.at(QStringLiteral("credential"));

@@ -40,6 +40,88 @@ QString StatusMonitor::certificateTargetId(const QString &certificateId)
     return QStringLiteral("cert/") + certificateId;
 }
 
+QList<ProbeTarget> StatusMonitor::globalTargets() const
+{
+    QList<ProbeTarget> targets;
+    const auto make = [this](const QString &id, const QString &kind, int intervalMs, int timeoutMs) {
+        ProbeTarget t;
+        t.id = id;
+        t.componentId = id;
+        t.settings.kind = kind;
+        t.settings.intervalMs = intervalMs;
+        t.settings.timeoutMs = timeoutMs;
+        t.settings.failuresBeforeDown = m_mode == Mode::OneShot ? 1 : 2;
+        t.settings.successesBeforeUp = 1;
+        return t;
+    };
+    const Region *primary = m_profile.primary();
+    const Region *secondary = m_profile.secondary();
+    if (m_profile.routing.kind == u"haproxy") {
+        ProbeTarget t = make(QString::fromLatin1(kRoutingTarget), QStringLiteral("routing"), m_profile.routing.probe.intervalMs,
+                             m_profile.routing.probe.timeoutMs);
+        t.options.insert(QStringLiteral("runtimeApi"), m_profile.routing.settings.value(QStringLiteral("runtimeApi")));
+        t.options.insert(QStringLiteral("backend"), m_profile.routing.settings.value(QStringLiteral("backend")));
+        QJsonObject servers;
+        for (auto it = m_profile.routing.regionTargets.begin(); it != m_profile.routing.regionTargets.end(); ++it)
+            servers.insert(it.key(), it.value());
+        t.options.insert(QStringLiteral("targets"), servers);
+        targets.append(t);
+    }
+    if (m_profile.indexSync && primary && secondary) {
+        const IndexSyncSettings &sync = *m_profile.indexSync;
+        const Component *source = primary->component(sync.componentId);
+        const Component *target = secondary->component(sync.componentId);
+        if (source && target && source->search && target->search) {
+            ProbeTarget t = make(QString::fromLatin1(kIndexSyncTarget), QStringLiteral("index-sync"), sync.intervalMs, sync.timeoutMs);
+            const auto side = [](const Region &region, const Component &c) {
+                return QJsonObject{{QStringLiteral("url"), c.endpoint.toString()},
+                                   {QStringLiteral("indexName"), c.search->indexName},
+                                   {QStringLiteral("apiVersion"), c.search->apiVersion},
+                                   {QStringLiteral("region"), region.id}};
+            };
+            t.options.insert(QStringLiteral("source"), side(*primary, *source));
+            t.options.insert(QStringLiteral("target"), side(*secondary, *target));
+            t.options.insert(QStringLiteral("keyField"), sync.keyField);
+            t.options.insert(QStringLiteral("watermarkField"), sync.watermarkField);
+            t.options.insert(QStringLiteral("lagDocuments"), m_profile.objectives.indexLagDocuments);
+            t.options.insert(QStringLiteral("lagSeconds"), m_profile.objectives.indexLagSeconds);
+            t.secretRefs.insert(QStringLiteral("source.apiKey"), source->search->apiKey);
+            t.secretRefs.insert(QStringLiteral("target.apiKey"), target->search->apiKey);
+            targets.append(t);
+        }
+    }
+    if (m_profile.storageReplication && primary) {
+        const StorageReplicationSettings &rep = *m_profile.storageReplication;
+        const Component *storage = primary->component(rep.componentId);
+        if (storage && storage->storage && !storage->storage->secondaryEndpoint.isEmpty()) {
+            ProbeTarget t = make(QString::fromLatin1(kReplicationTarget), QStringLiteral("storage-replication"), rep.intervalMs, rep.timeoutMs);
+            t.endpoint = storage->endpoint;
+            t.regionId = primary->id;
+            t.options.insert(QStringLiteral("accountName"), storage->storage->accountName);
+            t.options.insert(QStringLiteral("secondaryEndpoint"), storage->storage->secondaryEndpoint.toString());
+            t.options.insert(QStringLiteral("rpoSeconds"), m_profile.objectives.rpoSeconds);
+            t.options.insert(QStringLiteral("canary"), rep.canary);
+            t.options.insert(QStringLiteral("canaryContainer"), rep.canaryContainer);
+            t.options.insert(QStringLiteral("canaryTimeoutMs"), rep.canaryTimeoutMs);
+            t.secretRefs.insert(QStringLiteral("accountKey"), storage->storage->accountKey);
+            targets.append(t);
+        }
+    }
+    if (m_profile.syntheticChat) {
+        const SyntheticChatSettings &chat = *m_profile.syntheticChat;
+        ProbeTarget t = make(QString::fromLatin1(kChatTarget), QStringLiteral("synthetic-chat"), chat.intervalMs, chat.timeoutMs);
+        t.endpoint = m_profile.routing.publicUrl;
+        QString path = t.endpoint.path();
+        while (path.endsWith(u'/'))
+            path.chop(1);
+        t.endpoint.setPath(path + chat.path);
+        t.options.insert(QStringLiteral("text"), chat.text);
+        t.options.insert(QStringLiteral("expectContains"), chat.expectContains);
+        targets.append(t);
+    }
+    return targets;
+}
+
 QList<ProbeTarget> StatusMonitor::buildTargets() const
 {
     QList<ProbeTarget> targets;
@@ -60,10 +142,20 @@ QList<ProbeTarget> StatusMonitor::buildTargets() const
             t.settings = c.probe;
             t.certificateWarningDays = m_profile.objectives.certificateWarningDays;
             t.certificateCriticalDays = m_profile.objectives.certificateCriticalDays;
+            if (c.search) {
+                t.options.insert(QStringLiteral("indexName"), c.search->indexName);
+                t.options.insert(QStringLiteral("apiVersion"), c.search->apiVersion);
+                t.secretRefs.insert(QStringLiteral("apiKey"), c.search->apiKey);
+            }
+            if (c.storage) {
+                t.options.insert(QStringLiteral("accountName"), c.storage->accountName);
+                t.secretRefs.insert(QStringLiteral("accountKey"), c.storage->accountKey);
+            }
             adjust(t.settings);
             targets.append(t);
         }
     }
+    targets += globalTargets();
     for (const CertificateEndpoint &cert : m_profile.certificates) {
         ProbeTarget t;
         t.id = certificateTargetId(cert.id);
@@ -112,6 +204,20 @@ void StatusMonitor::resolveSecrets(std::function<void()> then)
             callback();
     };
     for (qsizetype i = 0; i < targets->size(); ++i) {
+        const auto refs = (*targets)[i].secretRefs;
+        for (auto it = refs.constBegin(); it != refs.constEnd(); ++it) {
+            ++*pending;
+            m_secrets->read(it.value(), [targets, i, role = it.key(), release](Result<QByteArray> value) {
+                ProbeTarget &t = (*targets)[i];
+                if (value) {
+                    t.secrets.insert(role, *value);
+                } else if (t.setupError.isEmpty()) {
+                    t.setupError = QStringLiteral("cannot read the secret %1: %2").arg(role, value.error());
+                    log::get("probe")->warn("{}: {}", t.id.toStdString(), t.setupError.toStdString());
+                }
+                release();
+            });
+        }
         const auto &headers = (*targets)[i].settings.headers;
         for (auto it = headers.constBegin(); it != headers.constEnd(); ++it) {
             if (!it->secret)
@@ -151,8 +257,26 @@ QJsonObject StatusMonitor::snapshot() const
     doc.insert(QStringLiteral("profile"), m_profile.name);
     doc.insert(QStringLiteral("environment"), toString(m_profile.environment));
     doc.insert(QStringLiteral("takenAt"), m_clock->nowUtc().toString(Qt::ISODateWithMs));
-    // Which region serves comes from the routing probe; until one is configured it is unknown.
-    doc.insert(QStringLiteral("activeRegion"), QJsonValue::Null);
+    const auto lastOf = [this](const char *id) -> const TargetStatus * {
+        const TargetStatus *st = m_engine->status(QString::fromLatin1(id));
+        return st && st->last ? st : nullptr;
+    };
+    const auto checkedAt = [](const TargetStatus *st) {
+        return st ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue();
+    };
+    // Which region serves comes from the routing probe; unknown until it has answered.
+    const TargetStatus *routing = lastOf(kRoutingTarget);
+    const QJsonValue active = routing ? routing->last->data.value(QStringLiteral("servingRegion")) : QJsonValue();
+    doc.insert(QStringLiteral("activeRegion"), active.isString() ? active : QJsonValue());
+    QJsonObject routingDoc{{QStringLiteral("kind"), m_profile.routing.kind},
+                           {QStringLiteral("publicUrl"), log::redactedUrl(m_profile.routing.publicUrl)}};
+    if (m_engine->status(QString::fromLatin1(kRoutingTarget))) {
+        routingDoc.insert(QStringLiteral("state"), stateName(m_engine->status(QString::fromLatin1(kRoutingTarget))->state));
+        routingDoc.insert(QStringLiteral("servers"), routing ? routing->last->data.value(QStringLiteral("servers")) : QJsonValue(QJsonArray()));
+        routingDoc.insert(QStringLiteral("detail"), m_engine->status(QString::fromLatin1(kRoutingTarget))->reason);
+        routingDoc.insert(QStringLiteral("checkedAt"), checkedAt(routing));
+    }
+    doc.insert(QStringLiteral("routing"), routingDoc);
 
     QJsonArray regions;
     for (const Region &region : m_profile.regions) {
@@ -160,7 +284,7 @@ QJsonObject StatusMonitor::snapshot() const
         r.insert(QStringLiteral("id"), region.id);
         r.insert(QStringLiteral("displayName"), region.displayName);
         r.insert(QStringLiteral("role"), toString(region.role));
-        r.insert(QStringLiteral("serving"), QJsonValue::Null);
+        r.insert(QStringLiteral("serving"), active.isString() ? QJsonValue(active.toString() == region.id) : QJsonValue());
         QJsonArray components;
         for (const Component &c : region.components) {
             const TargetStatus *st = m_engine->status(componentTargetId(region.id, c.id));
@@ -181,9 +305,56 @@ QJsonObject StatusMonitor::snapshot() const
         regions.append(r);
     }
     doc.insert(QStringLiteral("regions"), regions);
-    // Filled by the search-index and storage-replication probes (see docs/PROFILE.md).
-    doc.insert(QStringLiteral("indexSync"), QJsonValue::Null);
-    doc.insert(QStringLiteral("storageReplication"), QJsonValue::Null);
+    // Null when the profile does not ask for it (see docs/PROFILE.md).
+    QJsonValue indexSync;
+    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kIndexSyncTarget))) {
+        const QJsonObject data = st->last ? st->last->data : QJsonObject();
+        const auto field = [&data](const char *key) {
+            const QJsonValue v = data.value(QLatin1String(key));
+            return v.isUndefined() ? QJsonValue() : v;
+        };
+        indexSync = QJsonObject{{QStringLiteral("source"), m_profile.primary() ? m_profile.primary()->id : QString()},
+                                {QStringLiteral("target"), m_profile.secondary() ? m_profile.secondary()->id : QString()},
+                                {QStringLiteral("lagDocuments"), field("lagDocuments")},
+                                {QStringLiteral("lagSeconds"), field("lagSeconds")},
+                                {QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown"))},
+                                {QStringLiteral("sourceCount"), field("sourceCount")},
+                                {QStringLiteral("targetCount"), field("targetCount")},
+                                {QStringLiteral("sourceNewest"), field("sourceNewest")},
+                                {QStringLiteral("targetNewest"), field("targetNewest")},
+                                {QStringLiteral("detail"), st->reason},
+                                {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    }
+    doc.insert(QStringLiteral("indexSync"), indexSync);
+    QJsonValue replication;
+    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kReplicationTarget))) {
+        const QJsonObject data = st->last ? st->last->data : QJsonObject();
+        const auto field = [&data](const char *key) {
+            const QJsonValue v = data.value(QLatin1String(key));
+            return v.isUndefined() ? QJsonValue() : v;
+        };
+        replication = QJsonObject{{QStringLiteral("status"), data.value(QStringLiteral("status")).toString(QStringLiteral("unknown"))},
+                                  {QStringLiteral("lastSyncTime"), field("lastSyncTime")},
+                                  {QStringLiteral("lagSeconds"), field("lagSeconds")},
+                                  {QStringLiteral("rpoSeconds"), m_profile.objectives.rpoSeconds},
+                                  {QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown"))},
+                                  {QStringLiteral("canaryLagMs"), field("canaryLagMs")},
+                                  {QStringLiteral("canaryDetail"), field("canaryDetail")},
+                                  {QStringLiteral("detail"), st->reason},
+                                  {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    }
+    doc.insert(QStringLiteral("storageReplication"), replication);
+    QJsonValue chat;
+    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kChatTarget))) {
+        const QJsonObject data = st->last ? st->last->data : QJsonObject();
+        chat = QJsonObject{{QStringLiteral("state"), stateName(st->state)},
+                           {QStringLiteral("region"), data.value(QStringLiteral("region")).isString() ? data.value(QStringLiteral("region")) : QJsonValue()},
+                           {QStringLiteral("latencyMs"), st->last && st->last->latencyMs >= 0 ? QJsonValue(st->last->latencyMs) : QJsonValue()},
+                           {QStringLiteral("answer"), data.value(QStringLiteral("answer")).toString()},
+                           {QStringLiteral("detail"), st->reason},
+                           {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    }
+    doc.insert(QStringLiteral("syntheticChat"), chat);
 
     QJsonArray certificates;
     for (const CertificateEndpoint &cert : m_profile.certificates) {
@@ -222,6 +393,22 @@ StatusExit StatusMonitor::exitFor(const QJsonObject &snapshot)
             else if (state != u"ok")
                 raise(StatusExit::Degraded);
         }
+    }
+    const QJsonObject routing = snapshot.value(QStringLiteral("routing")).toObject();
+    if (routing.contains(QStringLiteral("state"))) {
+        const QString state = routing.value(QStringLiteral("state")).toString();
+        raise(state == u"down" ? StatusExit::Down : state == u"ok" ? StatusExit::Ok : StatusExit::Degraded);
+    }
+    const QJsonObject chat = snapshot.value(QStringLiteral("syntheticChat")).toObject();
+    if (chat.contains(QStringLiteral("state"))) {
+        const QString state = chat.value(QStringLiteral("state")).toString();
+        raise(state == u"down" ? StatusExit::Down : state == u"ok" ? StatusExit::Ok : StatusExit::Degraded);
+    }
+    for (const char *section : {"indexSync", "storageReplication"}) {
+        const QJsonValue v = snapshot.value(QLatin1String(section));
+        if (v.isObject() && v.toObject().value(QStringLiteral("state")).toString() != u"ok"
+            && v.toObject().value(QStringLiteral("state")).toString() != u"live")
+            raise(StatusExit::Degraded);
     }
     for (const QJsonValue &c : snapshot.value(QStringLiteral("certificates")).toArray()) {
         const QString state = c.toObject().value(QStringLiteral("state")).toString();

@@ -52,8 +52,16 @@ signals:
     void sampled();
     void changed();
 
+public:
+    // Engine target ids of the profile-wide probes.
+    static constexpr const char *kRoutingTarget = "routing";
+    static constexpr const char *kIndexSyncTarget = "sync/index";
+    static constexpr const char *kReplicationTarget = "replication/storage";
+    static constexpr const char *kChatTarget = "chat/synthetic";
+
 private:
     QList<ProbeTarget> buildTargets() const;
+    QList<ProbeTarget> globalTargets() const;
     void resolveSecrets(std::function<void()> then);
 
     Profile m_profile;

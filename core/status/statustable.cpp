@@ -11,9 +11,10 @@ QString paint(const QString &text, const QString &state, const TableStyle &style
     if (!style.color)
         return text;
     QString code;
-    if (state == u"ok")
+    if (state == u"ok" || state == u"live")
         code = QStringLiteral("32");
-    else if (state == u"degraded" || state == u"warning" || state == u"critical" || state == u"unknown")
+    else if (state == u"degraded" || state == u"warning" || state == u"critical" || state == u"unknown"
+             || state == u"lagging" || state == u"bootstrap")
         code = QStringLiteral("33");
     else
         code = QStringLiteral("1;31");
@@ -32,6 +33,7 @@ public:
         m_rows.append(row);
         m_states.append(stateColumnValue);
     }
+    qsizetype rows() const { return m_rows.size(); }
     QString render(int stateColumn, const TableStyle &style) const
     {
         QList<int> widths;
@@ -107,6 +109,21 @@ QString renderStatusTable(const QJsonObject &snapshot, const TableStyle &style)
         }
     }
     out += components.render(4, style);
+
+    // The profile-wide checks, where the profile asks for them.
+    Table global({QStringLiteral("CHECK"), QStringLiteral("STATE"), QStringLiteral("DETAIL")});
+    const auto addGlobal = [&global](const QString &name, const QJsonObject &o) {
+        if (o.isEmpty() || !o.contains(QStringLiteral("state")))
+            return;
+        const QString state = o.value(QStringLiteral("state")).toString();
+        global.add({name, state.toUpper(), o.value(QStringLiteral("detail")).toString()}, state);
+    };
+    addGlobal(QStringLiteral("routing"), snapshot.value(QStringLiteral("routing")).toObject());
+    addGlobal(QStringLiteral("synthetic chat"), snapshot.value(QStringLiteral("syntheticChat")).toObject());
+    addGlobal(QStringLiteral("index sync"), snapshot.value(QStringLiteral("indexSync")).toObject());
+    addGlobal(QStringLiteral("storage replication"), snapshot.value(QStringLiteral("storageReplication")).toObject());
+    if (global.rows() > 0)
+        out += u'\n' + global.render(1, style);
 
     const QJsonArray certs = snapshot.value(QStringLiteral("certificates")).toArray();
     if (!certs.isEmpty()) {

@@ -114,8 +114,9 @@ QByteArray tst_Drctl::profileJson(const QString &liveUrl, const QString &deadUrl
     {"id": "north", "displayName": "North", "role": "secondary",
      "components": [{"id": "bot-api", "kind": "bot-api", "endpoint": "%3"}]}
   ],
-  "routing": {"kind": "haproxy", "publicUrl": "https://localhost:8443/",
-              "settings": {"runtimeApi": "127.0.0.1:9999", "backend": "bot"},
+  "routing": {"kind": "traffic-manager", "publicUrl": "https://localhost:8443/",
+              "settings": {"subscriptionId": "00000000-0000-0000-0000-000000000000",
+                           "resourceGroup": "rg-bot", "profileName": "tm-bot"},
               "targets": {"west": "west", "north": "north"}},
   "certificates": [{"id": "west-bot", "endpoint": "localhost:%4", "region": "west"}]
 })")

@@ -522,7 +522,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown key")
         << Edits{{QStringLiteral(R"~("name": "Contoso bot",)~"), QStringLiteral(R"~("name": "Contoso bot", "colour": "blue",)~")}}
         << QStringLiteral("/colour") << 3 << 26
-        << QStringLiteral(R"~(unknown key "colour"; expected one of: certificates, description, environment, name, objectives, probeDefaults, regions, routing, schemaVersion, tls)~");
+        << QStringLiteral(R"~(unknown key "colour"; expected one of: certificates, description, environment, indexSync, name, objectives, probeDefaults, regions, routing, schemaVersion, storageReplication, syntheticChat, tls)~");
     QTest::newRow("misspelt key")
         << Edits{{QStringLiteral(R"~("certificateCriticalDays": 7)~"), QStringLiteral(R"~("certificateCriticalDay": 7)~")}}
         << QStringLiteral("/objectives/certificateCriticalDay") << 10 << 5
@@ -754,7 +754,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown probe kind")
         << Edits{{QStringLiteral(R"~("probe": {"intervalSeconds": 30,)~"), QStringLiteral(R"~("probe": {"kind": "icmp", "intervalSeconds": 30,)~")}}
         << QStringLiteral("/regions/0/components/1/probe/kind") << 27 << 20
-        << QStringLiteral(R"~(unknown probe kind "icmp"; expected one of: http, tls)~");
+        << QStringLiteral(R"~(unknown probe kind "icmp"; expected one of: blob-service, http, search-index, tls)~");
     QTest::newRow("probe kind in probeDefaults")
         << Edits{{QStringLiteral(R"~("intervalSeconds": 15,)~"), QStringLiteral(R"~("kind": "tls", "intervalSeconds": 15,)~")}}
         << QStringLiteral("/probeDefaults/kind") << 14 << 5

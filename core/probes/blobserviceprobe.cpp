@@ -1,0 +1,53 @@
+#include "blobserviceprobe.h"
+
+#include "azure/blobclient.h"
+
+namespace dr {
+
+BlobServiceProbe::BlobServiceProbe(const ProbeTarget &target, const ProbeContext &context, QObject *parent)
+    : Probe(target, context, parent)
+{}
+
+void BlobServiceProbe::start()
+{
+    const qint64 started = m_context.clock->elapsedMs();
+    const auto finish = [this, started](ProbeResult r) {
+        if (m_done)
+            return;
+        m_done = true;
+        r.latencyMs = m_context.clock->elapsedMs() - started;
+        r.finishedAt = m_context.clock->nowUtc();
+        emit finished(r);
+    };
+    const auto credential = azure::StorageCredential::fromBase64(m_target.options.value(QStringLiteral("accountName")).toString(),
+                                                                m_target.secrets.value(QStringLiteral("accountKey")));
+    if (!credential) {
+        QMetaObject::invokeMethod(this, [finish, error = credential.error()] { finish(ProbeResult::failure(error)); },
+                                  Qt::QueuedConnection);
+        return;
+    }
+    auto *client = new azure::BlobClient(m_context.network, m_target.endpoint, *credential, this);
+    m_work = client;
+    client->setCaCertificates(m_context.extraCaCertificates);
+    client->setClock(m_context.clock);
+    client->setTimeoutMs(m_target.settings.timeoutMs);
+    client->listContainers(QString(), QString(), 1, [finish](Result<azure::ContainerListPage> page) {
+        if (!page) {
+            finish(ProbeResult::failure(page.error()));
+            return;
+        }
+        ProbeResult r;
+        r.outcome = ProbeResult::Outcome::Success;
+        r.detail = QStringLiteral("blob service answers (Shared Key accepted)");
+        finish(r);
+    });
+}
+
+void BlobServiceProbe::abort()
+{
+    m_done = true;
+    delete m_work;
+    m_work = nullptr;
+}
+
+} // namespace dr
