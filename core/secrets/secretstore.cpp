@@ -102,11 +102,9 @@ void SecretStore::read(const SecretRef &ref, ValueCallback done)
     job->start();
 }
 
-void SecretStore::writeKeychain(const QString &name, const QByteArray &value, DoneCallback done)
+void SecretStore::runKeychainJob(QKeychain::Job *job, const QString &name, DoneCallback done)
 {
-    auto *job = new QKeychain::WritePasswordJob(m_service, this);
     job->setKey(name);
-    job->setBinaryData(value);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     const QString what = SecretRef{SecretRef::Source::Keychain, name}.describe();
@@ -119,19 +117,16 @@ void SecretStore::writeKeychain(const QString &name, const QByteArray &value, Do
     job->start();
 }
 
+void SecretStore::writeKeychain(const QString &name, const QByteArray &value, DoneCallback done)
+{
+    auto *job = new QKeychain::WritePasswordJob(m_service, this);
+    job->setBinaryData(value);
+    runKeychainJob(job, name, std::move(done));
+}
+
 void SecretStore::removeKeychain(const QString &name, DoneCallback done)
 {
-    auto *job = new QKeychain::DeletePasswordJob(m_service, this);
-    job->setKey(name);
-    job->setAutoDelete(true);
-    const QString what = SecretRef{SecretRef::Source::Keychain, name}.describe();
-    connect(job, &QKeychain::Job::finished, this, [done = std::move(done), what](QKeychain::Job *j) {
-        if (j->error() != QKeychain::NoError)
-            done(fail(keychainError(j, what)));
-        else
-            done({});
-    });
-    job->start();
+    runKeychainJob(new QKeychain::DeletePasswordJob(m_service, this), name, std::move(done));
 }
 
 } // namespace dr

@@ -16,6 +16,10 @@
 
 #include <functional>
 
+namespace QKeychain {
+class Job;
+}
+
 namespace dr {
 
 class SecretStore : public QObject
@@ -43,6 +47,8 @@ public:
     static Result<QByteArray> readFile(const QString &path);
 
 private:
+    void runKeychainJob(QKeychain::Job *job, const QString &name, DoneCallback done);
+
     QString m_service = QStringLiteral("drconsole");
 };
 

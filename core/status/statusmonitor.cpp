@@ -251,128 +251,132 @@ void StatusMonitor::sampleOnce()
     resolveSecrets([this] { m_engine->probeAllNow(); });
 }
 
+namespace {
+
+QJsonValue orNull(const QJsonValue &v)
+{
+    return v.isUndefined() ? QJsonValue() : v;
+}
+
+QJsonObject lastData(const TargetStatus *st)
+{
+    return st && st->last ? st->last->data : QJsonObject();
+}
+
+QJsonValue checkedAt(const TargetStatus *st)
+{
+    return st && st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue();
+}
+
+QJsonValue latency(const TargetStatus *st)
+{
+    return st && st->last && st->last->latencyMs >= 0 ? QJsonValue(st->last->latencyMs) : QJsonValue();
+}
+
+// A profile-wide check's section: the named fields of its last result, its state (from the
+// result, or the engine's), and when and why.
+QJsonObject section(const TargetStatus *st, const QStringList &fields, const QJsonValue &state)
+{
+    const QJsonObject data = lastData(st);
+    QJsonObject o;
+    for (const QString &field : fields)
+        o.insert(field, orNull(data.value(field)));
+    o.insert(QStringLiteral("state"), state);
+    o.insert(QStringLiteral("detail"), st->reason);
+    o.insert(QStringLiteral("checkedAt"), checkedAt(st));
+    return o;
+}
+
+} // namespace
+
 QJsonObject StatusMonitor::snapshot() const
 {
+    const auto target = [this](const char *id) { return m_engine->status(QString::fromLatin1(id)); };
     QJsonObject doc;
     doc.insert(QStringLiteral("profile"), m_profile.name);
     doc.insert(QStringLiteral("environment"), toString(m_profile.environment));
     doc.insert(QStringLiteral("takenAt"), m_clock->nowUtc().toString(Qt::ISODateWithMs));
-    const auto lastOf = [this](const char *id) -> const TargetStatus * {
-        const TargetStatus *st = m_engine->status(QString::fromLatin1(id));
-        return st && st->last ? st : nullptr;
-    };
-    const auto checkedAt = [](const TargetStatus *st) {
-        return st ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue();
-    };
+
     // Which region serves comes from the routing probe; unknown until it has answered.
-    const TargetStatus *routing = lastOf(kRoutingTarget);
-    const QJsonValue active = routing ? routing->last->data.value(QStringLiteral("servingRegion")) : QJsonValue();
+    const TargetStatus *routing = target(kRoutingTarget);
+    const QJsonValue active = lastData(routing).value(QStringLiteral("servingRegion"));
     doc.insert(QStringLiteral("activeRegion"), active.isString() ? active : QJsonValue());
     QJsonObject routingDoc{{QStringLiteral("kind"), m_profile.routing.kind},
                            {QStringLiteral("publicUrl"), log::redactedUrl(m_profile.routing.publicUrl)}};
-    if (m_engine->status(QString::fromLatin1(kRoutingTarget))) {
-        routingDoc.insert(QStringLiteral("state"), stateName(m_engine->status(QString::fromLatin1(kRoutingTarget))->state));
-        routingDoc.insert(QStringLiteral("servers"), routing ? routing->last->data.value(QStringLiteral("servers")) : QJsonValue(QJsonArray()));
-        routingDoc.insert(QStringLiteral("detail"), m_engine->status(QString::fromLatin1(kRoutingTarget))->reason);
+    if (routing) {
+        const QJsonValue servers = lastData(routing).value(QStringLiteral("servers"));
+        routingDoc.insert(QStringLiteral("state"), stateName(routing->state));
+        routingDoc.insert(QStringLiteral("servers"), servers.isArray() ? servers : QJsonValue(QJsonArray()));
+        routingDoc.insert(QStringLiteral("detail"), routing->reason);
         routingDoc.insert(QStringLiteral("checkedAt"), checkedAt(routing));
     }
     doc.insert(QStringLiteral("routing"), routingDoc);
 
     QJsonArray regions;
     for (const Region &region : m_profile.regions) {
-        QJsonObject r;
-        r.insert(QStringLiteral("id"), region.id);
-        r.insert(QStringLiteral("displayName"), region.displayName);
-        r.insert(QStringLiteral("role"), toString(region.role));
-        r.insert(QStringLiteral("serving"), active.isString() ? QJsonValue(active.toString() == region.id) : QJsonValue());
         QJsonArray components;
         for (const Component &c : region.components) {
             const TargetStatus *st = m_engine->status(componentTargetId(region.id, c.id));
-            QJsonObject o;
-            o.insert(QStringLiteral("id"), c.id);
-            o.insert(QStringLiteral("kind"), c.kind);
-            o.insert(QStringLiteral("displayName"), c.displayName);
-            o.insert(QStringLiteral("endpoint"), log::redactedUrl(c.endpoint));
-            o.insert(QStringLiteral("state"), stateName(st ? st->state : HealthState::Unknown));
-            o.insert(QStringLiteral("latencyMs"),
-                     st && st->last && st->last->latencyMs >= 0 ? QJsonValue(st->last->latencyMs) : QJsonValue());
-            o.insert(QStringLiteral("detail"), st ? st->reason : QStringLiteral("not probed"));
-            o.insert(QStringLiteral("checkedAt"), st && st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs))
-                                                                 : QJsonValue());
-            components.append(o);
+            components.append(QJsonObject{{QStringLiteral("id"), c.id},
+                                          {QStringLiteral("kind"), c.kind},
+                                          {QStringLiteral("displayName"), c.displayName},
+                                          {QStringLiteral("endpoint"), log::redactedUrl(c.endpoint)},
+                                          {QStringLiteral("state"), stateName(st ? st->state : HealthState::Unknown)},
+                                          {QStringLiteral("latencyMs"), latency(st)},
+                                          {QStringLiteral("detail"), st ? st->reason : QStringLiteral("not probed")},
+                                          {QStringLiteral("checkedAt"), checkedAt(st)}});
         }
-        r.insert(QStringLiteral("components"), components);
-        regions.append(r);
+        regions.append(QJsonObject{{QStringLiteral("id"), region.id},
+                                   {QStringLiteral("displayName"), region.displayName},
+                                   {QStringLiteral("role"), toString(region.role)},
+                                   {QStringLiteral("serving"), active.isString() ? QJsonValue(active.toString() == region.id) : QJsonValue()},
+                                   {QStringLiteral("components"), components}});
     }
     doc.insert(QStringLiteral("regions"), regions);
-    // Null when the profile does not ask for it (see docs/PROFILE.md).
+
+    // A section is null when the profile does not ask for its check (see docs/PROFILE.md).
     QJsonValue indexSync;
-    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kIndexSyncTarget))) {
-        const QJsonObject data = st->last ? st->last->data : QJsonObject();
-        const auto field = [&data](const char *key) {
-            const QJsonValue v = data.value(QLatin1String(key));
-            return v.isUndefined() ? QJsonValue() : v;
-        };
-        indexSync = QJsonObject{{QStringLiteral("source"), m_profile.primary() ? m_profile.primary()->id : QString()},
-                                {QStringLiteral("target"), m_profile.secondary() ? m_profile.secondary()->id : QString()},
-                                {QStringLiteral("lagDocuments"), field("lagDocuments")},
-                                {QStringLiteral("lagSeconds"), field("lagSeconds")},
-                                {QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown"))},
-                                {QStringLiteral("sourceCount"), field("sourceCount")},
-                                {QStringLiteral("targetCount"), field("targetCount")},
-                                {QStringLiteral("sourceNewest"), field("sourceNewest")},
-                                {QStringLiteral("targetNewest"), field("targetNewest")},
-                                {QStringLiteral("detail"), st->reason},
-                                {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    if (const TargetStatus *st = target(kIndexSyncTarget)) {
+        QJsonObject o = section(st, {QStringLiteral("lagDocuments"), QStringLiteral("lagSeconds"), QStringLiteral("sourceCount"),
+                                     QStringLiteral("targetCount"), QStringLiteral("sourceNewest"), QStringLiteral("targetNewest")},
+                                lastData(st).value(QStringLiteral("state")).toString(QStringLiteral("unknown")));
+        o.insert(QStringLiteral("source"), m_profile.primary() ? m_profile.primary()->id : QString());
+        o.insert(QStringLiteral("target"), m_profile.secondary() ? m_profile.secondary()->id : QString());
+        indexSync = o;
     }
     doc.insert(QStringLiteral("indexSync"), indexSync);
+
     QJsonValue replication;
-    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kReplicationTarget))) {
-        const QJsonObject data = st->last ? st->last->data : QJsonObject();
-        const auto field = [&data](const char *key) {
-            const QJsonValue v = data.value(QLatin1String(key));
-            return v.isUndefined() ? QJsonValue() : v;
-        };
-        replication = QJsonObject{{QStringLiteral("status"), data.value(QStringLiteral("status")).toString(QStringLiteral("unknown"))},
-                                  {QStringLiteral("lastSyncTime"), field("lastSyncTime")},
-                                  {QStringLiteral("lagSeconds"), field("lagSeconds")},
-                                  {QStringLiteral("rpoSeconds"), m_profile.objectives.rpoSeconds},
-                                  {QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown"))},
-                                  {QStringLiteral("canaryLagMs"), field("canaryLagMs")},
-                                  {QStringLiteral("canaryDetail"), field("canaryDetail")},
-                                  {QStringLiteral("detail"), st->reason},
-                                  {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    if (const TargetStatus *st = target(kReplicationTarget)) {
+        QJsonObject o = section(st, {QStringLiteral("lastSyncTime"), QStringLiteral("lagSeconds"), QStringLiteral("canaryLagMs"),
+                                     QStringLiteral("canaryDetail")},
+                                lastData(st).value(QStringLiteral("state")).toString(QStringLiteral("unknown")));
+        o.insert(QStringLiteral("status"), lastData(st).value(QStringLiteral("status")).toString(QStringLiteral("unknown")));
+        o.insert(QStringLiteral("rpoSeconds"), m_profile.objectives.rpoSeconds);
+        replication = o;
     }
     doc.insert(QStringLiteral("storageReplication"), replication);
+
     QJsonValue chat;
-    if (const TargetStatus *st = m_engine->status(QString::fromLatin1(kChatTarget))) {
-        const QJsonObject data = st->last ? st->last->data : QJsonObject();
-        chat = QJsonObject{{QStringLiteral("state"), stateName(st->state)},
-                           {QStringLiteral("region"), data.value(QStringLiteral("region")).isString() ? data.value(QStringLiteral("region")) : QJsonValue()},
-                           {QStringLiteral("latencyMs"), st->last && st->last->latencyMs >= 0 ? QJsonValue(st->last->latencyMs) : QJsonValue()},
-                           {QStringLiteral("answer"), data.value(QStringLiteral("answer")).toString()},
-                           {QStringLiteral("detail"), st->reason},
-                           {QStringLiteral("checkedAt"), st->last ? QJsonValue(st->last->finishedAt.toString(Qt::ISODateWithMs)) : QJsonValue()}};
+    if (const TargetStatus *st = target(kChatTarget)) {
+        QJsonObject o = section(st, {QStringLiteral("region"), QStringLiteral("answer")}, stateName(st->state));
+        o.insert(QStringLiteral("latencyMs"), latency(st));
+        chat = o;
     }
     doc.insert(QStringLiteral("syntheticChat"), chat);
 
     QJsonArray certificates;
     for (const CertificateEndpoint &cert : m_profile.certificates) {
         const TargetStatus *st = m_engine->status(certificateTargetId(cert.id));
-        const QJsonObject data = st && st->last ? st->last->data : QJsonObject();
-        QJsonObject o;
-        o.insert(QStringLiteral("id"), cert.id);
-        o.insert(QStringLiteral("endpoint"), QStringLiteral("%1:%2").arg(cert.host).arg(cert.port));
-        o.insert(QStringLiteral("region"), cert.regionId.isEmpty() ? QJsonValue() : QJsonValue(cert.regionId));
-        o.insert(QStringLiteral("notAfter"), data.value(QStringLiteral("notAfter")).isUndefined()
-                                                 ? QJsonValue() : data.value(QStringLiteral("notAfter")));
-        o.insert(QStringLiteral("daysLeft"), data.value(QStringLiteral("daysLeft")).isUndefined()
-                                                 ? QJsonValue() : data.value(QStringLiteral("daysLeft")));
-        o.insert(QStringLiteral("issuer"), data.value(QStringLiteral("issuer")).isUndefined()
-                                               ? QJsonValue() : data.value(QStringLiteral("issuer")));
-        o.insert(QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown")));
-        o.insert(QStringLiteral("detail"), st && st->last ? st->last->detail : QStringLiteral("not checked yet"));
-        certificates.append(o);
+        const QJsonObject data = lastData(st);
+        certificates.append(QJsonObject{{QStringLiteral("id"), cert.id},
+                                        {QStringLiteral("endpoint"), QStringLiteral("%1:%2").arg(cert.host).arg(cert.port)},
+                                        {QStringLiteral("region"), cert.regionId.isEmpty() ? QJsonValue() : QJsonValue(cert.regionId)},
+                                        {QStringLiteral("notAfter"), orNull(data.value(QStringLiteral("notAfter")))},
+                                        {QStringLiteral("daysLeft"), orNull(data.value(QStringLiteral("daysLeft")))},
+                                        {QStringLiteral("issuer"), orNull(data.value(QStringLiteral("issuer")))},
+                                        {QStringLiteral("state"), data.value(QStringLiteral("state")).toString(QStringLiteral("unknown"))},
+                                        {QStringLiteral("detail"), st && st->last ? st->last->detail : QStringLiteral("not checked yet")}});
     }
     doc.insert(QStringLiteral("certificates"), certificates);
     return doc;

@@ -1,6 +1,7 @@
 // HaproxyRuntime against a real HAProxy (Debian's), started by the test with a backend of two
 // servers (one answering, one dead) and its runtime API on a loopback port.
 
+#include "asyncwait.h"
 #include "routing/haproxyruntime.h"
 #include "testhttpserver.h"
 
@@ -13,19 +14,6 @@
 using namespace dr;
 using namespace dr::test;
 
-namespace {
-
-template<typename T>
-std::optional<Result<T>> await(const std::function<void(std::function<void(Result<T>)>)> &call)
-{
-    std::optional<Result<T>> answer;
-    call([&answer](Result<T> r) { answer = std::move(r); });
-    if (!QTest::qWaitFor([&] { return answer.has_value(); }, 10000))
-        return std::nullopt;
-    return answer;
-}
-
-} // namespace
 
 class tst_HaproxyRuntime : public QObject
 {
@@ -94,7 +82,7 @@ void tst_HaproxyRuntime::cleanupTestCase()
 QList<HaproxyServerState> tst_HaproxyRuntime::states()
 {
     HaproxyRuntime runtime(address());
-    const auto r = await<QList<HaproxyServerState>>([&](auto done) { runtime.serverStates(QStringLiteral("bot"), done); });
+    const auto r = awaitResult<QList<HaproxyServerState>>([&](auto done) { runtime.serverStates(QStringLiteral("bot"), done); });
     return r && *r ? **r : QList<HaproxyServerState>();
 }
 
@@ -159,12 +147,12 @@ void tst_HaproxyRuntime::readsTheRealBackend()
 void tst_HaproxyRuntime::switchesAServerToMaintenanceAndBack()
 {
     HaproxyRuntime runtime(address());
-    auto r = await<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("west"), QStringLiteral("maint"), done); });
+    auto r = awaitResult<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("west"), QStringLiteral("maint"), done); });
     QVERIFY(r && *r);
     auto s = states();
     QVERIFY(s.at(0).isMaintenance());
     QCOMPARE(HaproxyRuntime::servingServer(s), QString()); // the backup is dead: nobody serves
-    r = await<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("west"), QStringLiteral("ready"), done); });
+    r = awaitResult<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("west"), QStringLiteral("ready"), done); });
     QVERIFY(r && *r);
     QTRY_COMPARE_WITH_TIMEOUT(HaproxyRuntime::servingServer(states()), QStringLiteral("west"), 5000);
 }
@@ -172,7 +160,7 @@ void tst_HaproxyRuntime::switchesAServerToMaintenanceAndBack()
 void tst_HaproxyRuntime::refusesWhatHaproxyRefuses()
 {
     HaproxyRuntime runtime(address());
-    const auto r = await<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("east"), QStringLiteral("maint"), done); });
+    const auto r = awaitResult<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), QStringLiteral("east"), QStringLiteral("maint"), done); });
     QVERIFY(r && !*r);
     QVERIFY2(r->error().startsWith(QStringLiteral("HAProxy refused: ")), qPrintable(r->error()));
 }
@@ -180,7 +168,7 @@ void tst_HaproxyRuntime::refusesWhatHaproxyRefuses()
 void tst_HaproxyRuntime::refusesASecondCommand()
 {
     HaproxyRuntime runtime(address());
-    const auto r = await<QString>([&](auto done) { runtime.command(QStringLiteral("show info; shutdown frontend x"), done); });
+    const auto r = awaitResult<QString>([&](auto done) { runtime.command(QStringLiteral("show info; shutdown frontend x"), done); });
     QVERIFY(r && !*r);
     QCOMPARE(r->error(), QStringLiteral("a runtime API command is one line without ';'"));
 }
@@ -188,7 +176,7 @@ void tst_HaproxyRuntime::refusesASecondCommand()
 void tst_HaproxyRuntime::deadRuntimeApi()
 {
     HaproxyRuntime runtime(QStringLiteral("127.0.0.1:%1").arg(deadPort()));
-    const auto r = await<QString>([&](auto done) { runtime.command(QStringLiteral("show info"), done); });
+    const auto r = awaitResult<QString>([&](auto done) { runtime.command(QStringLiteral("show info"), done); });
     QVERIFY(r && !*r);
     QVERIFY2(r->error().startsWith(QStringLiteral("cannot reach the HAProxy runtime API at 127.0.0.1:")), qPrintable(r->error()));
 }

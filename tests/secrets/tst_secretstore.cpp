@@ -1,6 +1,7 @@
 // SecretStore against the real thing: environment variables, files with their permissions,
 // and a real Secret Service (gnome-keyring, started for this test by with-keyring).
 
+#include "asyncwait.h"
 #include "secrets/secretstore.h"
 
 #include <QFile>
@@ -9,20 +10,8 @@
 #include <QTest>
 
 using namespace dr;
+using namespace dr::test;
 
-namespace {
-
-// Waits for one asynchronous answer.
-template<typename T>
-std::optional<Result<T>> await(const std::function<void(std::function<void(Result<T>)>)> &call)
-{
-    std::optional<Result<T>> answer;
-    call([&answer](Result<T> r) { answer = std::move(r); });
-    (void)QTest::qWaitFor([&] { return answer.has_value(); }, 10000);
-    return answer;
-}
-
-} // namespace
 
 class tst_SecretStore : public QObject
 {
@@ -122,18 +111,18 @@ void tst_SecretStore::file()
 void tst_SecretStore::keychainRoundTrip()
 {
     const QString name = QStringLiteral("search-admin-key");
-    const auto written = await<void>([&](auto done) { m_store.writeKeychain(name, QByteArrayLiteral("k3y\x01value"), done); });
+    const auto written = awaitResult<void>([&](auto done) { m_store.writeKeychain(name, QByteArrayLiteral("k3y\x01value"), done); });
     QVERIFY(written.has_value());
     QVERIFY2(*written, *written ? "" : qPrintable(written->error()));
 
     const SecretRef ref{SecretRef::Source::Keychain, name};
-    auto read = await<QByteArray>([&](auto done) { m_store.read(ref, done); });
+    auto read = awaitResult<QByteArray>([&](auto done) { m_store.read(ref, done); });
     QVERIFY(read.has_value() && *read);
     QCOMPARE(**read, QByteArrayLiteral("k3y\x01value"));
 
-    const auto removed = await<void>([&](auto done) { m_store.removeKeychain(name, done); });
+    const auto removed = awaitResult<void>([&](auto done) { m_store.removeKeychain(name, done); });
     QVERIFY(removed.has_value() && *removed);
-    read = await<QByteArray>([&](auto done) { m_store.read(ref, done); });
+    read = awaitResult<QByteArray>([&](auto done) { m_store.read(ref, done); });
     QVERIFY(read.has_value());
     QVERIFY(!*read);
 }
@@ -141,7 +130,7 @@ void tst_SecretStore::keychainRoundTrip()
 void tst_SecretStore::keychainMissingEntry()
 {
     const SecretRef ref{SecretRef::Source::Keychain, QStringLiteral("never-stored")};
-    const auto read = await<QByteArray>([&](auto done) { m_store.read(ref, done); });
+    const auto read = awaitResult<QByteArray>([&](auto done) { m_store.read(ref, done); });
     QVERIFY(read.has_value());
     QVERIFY(!*read);
     QCOMPARE(read->error(), QStringLiteral("keychain entry 'never-stored': no such entry in the keychain"));
