@@ -1,5 +1,6 @@
 #include "httpprobe.h"
 
+#include "httpwire.h"
 #include "tlsprobe.h"
 
 #include <QJsonArray>
@@ -9,19 +10,36 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSslConfiguration>
+#include <QTcpSocket>
+#include <QTimerEvent>
+
+#include <utility>
 
 namespace dr {
 
+namespace {
+
+QList<httpwire::Header> requestHeaders(const ProbeTarget &target)
+{
+    QList<httpwire::Header> headers;
+    headers.reserve(2 + target.settings.headers.size() + target.secretHeaders.size());
+    headers.append({QByteArrayLiteral("User-Agent"), QByteArrayLiteral("DRConsole/" DR_VERSION " probe")});
+    headers.append({QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json, text/plain;q=0.9, */*;q=0.5")});
+    for (auto it = target.settings.headers.constBegin(); it != target.settings.headers.constEnd(); ++it) {
+        // Secret-backed headers come resolved in secretHeaders, below.
+        if (!it->secret)
+            headers.append({it.key().toUtf8(), it->value.toUtf8()});
+    }
+    for (auto it = target.secretHeaders.constBegin(); it != target.secretHeaders.constEnd(); ++it)
+        headers.append({it.key(), it.value()});
+    return headers;
+}
+
+} // namespace
+
 HttpProbe::HttpProbe(const ProbeTarget &target, const ProbeContext &context, QObject *parent)
     : Probe(target, context, parent)
-{
-    m_timeout.setSingleShot(true);
-    connect(&m_timeout, &QTimer::timeout, this, [this] {
-        m_abortReason = QStringLiteral("timed out after %1 ms").arg(m_target.settings.timeoutMs);
-        if (m_reply)
-            m_reply->abort();
-    });
-}
+{}
 
 HttpProbe::~HttpProbe()
 {
@@ -30,18 +48,168 @@ HttpProbe::~HttpProbe()
 
 void HttpProbe::start()
 {
+    m_elapsed.start();
+    // Coarse, as QTimer's default: a timeout a few ms late is fine and lets the event loop
+    // batch wake-ups.
+    m_timeout.start(m_target.settings.timeoutMs, Qt::CoarseTimer, this);
+    if (m_target.endpoint.scheme() == u"http")
+        startDirect();
+    else
+        startNetworkAccess();
+}
+
+void HttpProbe::abort()
+{
+    m_done = true;
+    m_timeout.stop();
+    closeSocket();
+    if (m_reply) {
+        QNetworkReply *reply = m_reply;
+        m_reply = nullptr;
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+}
+
+void HttpProbe::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timeout.timerId()) {
+        Probe::timerEvent(event);
+        return;
+    }
+    m_timeout.stop();
+    const QString reason = QStringLiteral("timed out after %1 ms").arg(m_target.settings.timeoutMs);
+    if (m_socket) {
+        failDirect(reason);
+    } else if (m_reply) {
+        m_abortReason = reason;
+        m_reply->abort(); // finished() follows, synchronously
+    }
+}
+
+// --- http://: the probe's own client ---------------------------------------------------------
+
+void HttpProbe::startDirect()
+{
+    QString error;
+    m_request = httpwire::buildGetRequest(m_target.endpoint, requestHeaders(m_target), &error);
+    if (m_request.isEmpty()) {
+        // Reported from the event loop, as every other result: a caller may not expect
+        // finished() from inside start().
+        QMetaObject::invokeMethod(
+            this, [this, error] { finish(ProbeResult::failure(error, m_elapsed.elapsed())); }, Qt::QueuedConnection);
+        return;
+    }
+    m_parser = std::make_unique<httpwire::ResponseParser>(
+        httpwire::ResponseParser::Limits{maxResponseHeadBytes, m_target.settings.maxResponseBytes});
+    m_socket = new QTcpSocket(this);
+    connect(m_socket, &QTcpSocket::connected, this, &HttpProbe::onSocketConnected);
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpProbe::onSocketReadyRead);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpProbe::onSocketError);
+    // An IP literal connects at once; a name is resolved by QHostInfo's thread pool, and
+    // every address it yields is tried in turn. Neither blocks.
+    m_socket->connectToHost(m_target.endpoint.host(QUrl::FullyEncoded), quint16(m_target.endpoint.port(80)));
+}
+
+void HttpProbe::onSocketConnected()
+{
+    if (m_socket)
+        m_socket->write(std::exchange(m_request, QByteArray()));
+}
+
+void HttpProbe::onSocketReadyRead()
+{
+    readFromSocket();
+}
+
+bool HttpProbe::readFromSocket()
+{
+    // A stack buffer: the bytes go straight into the parser, without a QByteArray per read.
+    char buffer[16 * 1024];
+    while (m_socket && m_socket->bytesAvailable() > 0) {
+        const qint64 n = m_socket->read(buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        m_parser->feed(buffer, qsizetype(n));
+        if (m_parser->isDone()) {
+            finishDirect();
+            return false;
+        }
+    }
+    return m_socket != nullptr;
+}
+
+void HttpProbe::onSocketError(QAbstractSocket::SocketError error)
+{
+    if (!m_socket || m_done)
+        return;
+    switch (error) {
+    case QAbstractSocket::RemoteHostClosedError:
+        // The end of the stream: what was received may be the whole answer (a body that runs
+        // to the close), or not.
+        if (!readFromSocket())
+            return;
+        m_parser->finishAtEof();
+        finishDirect();
+        return;
+    case QAbstractSocket::ConnectionRefusedError:
+        failDirect(QStringLiteral("connection refused"));
+        return;
+    case QAbstractSocket::HostNotFoundError:
+        failDirect(QStringLiteral("host not found: %1").arg(m_target.endpoint.host()));
+        return;
+    case QAbstractSocket::SocketTimeoutError:
+        failDirect(QStringLiteral("timed out after %1 ms").arg(m_target.settings.timeoutMs));
+        return;
+    default:
+        failDirect(m_socket->errorString());
+        return;
+    }
+}
+
+void HttpProbe::finishDirect()
+{
+    const qint64 latency = m_elapsed.elapsed();
+    m_timeout.stop();
+    closeSocket();
+    if (m_parser->state() == httpwire::ResponseParser::State::Failed) {
+        finish(ProbeResult::failure(m_parser->error(), latency));
+        return;
+    }
+    ProbeResult result = evaluate(m_target.settings, m_parser->status(), m_parser->body());
+    result.latencyMs = latency;
+    finish(result);
+}
+
+void HttpProbe::failDirect(const QString &reason)
+{
+    const qint64 latency = m_elapsed.elapsed();
+    m_timeout.stop();
+    closeSocket();
+    finish(ProbeResult::failure(reason, latency));
+}
+
+void HttpProbe::closeSocket()
+{
+    if (!m_socket)
+        return;
+    // Closed at once, so that the socket leaves the event loop's poll set now; the object
+    // goes with the probe (it may be inside one of its own signals here).
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    socket->disconnect(this);
+    socket->abort();
+}
+
+// --- https://: QNetworkAccessManager -------------------------------------------------------
+
+void HttpProbe::startNetworkAccess()
+{
     QNetworkRequest request(m_target.endpoint);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
-    request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("DRConsole/" DR_VERSION " probe"));
-    request.setRawHeader("Accept", "application/json, text/plain;q=0.9, */*;q=0.5");
-    for (auto it = m_target.settings.headers.constBegin(); it != m_target.settings.headers.constEnd(); ++it) {
-        // Secret-backed headers come resolved in secretHeaders, below.
-        if (!it->secret)
-            request.setRawHeader(it.key().toUtf8(), it->value.toUtf8());
-    }
-    for (auto it = m_target.secretHeaders.constBegin(); it != m_target.secretHeaders.constEnd(); ++it)
-        request.setRawHeader(it.key(), it.value());
+    for (const httpwire::Header &h : requestHeaders(m_target))
+        request.setRawHeader(h.first, h.second);
     if (m_target.endpoint.scheme() == u"https") {
         QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
         QList<QSslCertificate> cas = m_context.extraCaCertificates;
@@ -55,32 +223,17 @@ void HttpProbe::start()
             request.setPeerVerifyName(m_target.settings.serverName);
     }
 
-    m_elapsed.start();
-    m_timeout.start(m_target.settings.timeoutMs);
     m_reply = m_context.network->get(request);
     m_reply->setReadBufferSize(0);
-    connect(m_reply, &QNetworkReply::readyRead, this, &HttpProbe::onReadyRead);
-    connect(m_reply, &QNetworkReply::finished, this, &HttpProbe::onFinished);
+    connect(m_reply, &QNetworkReply::readyRead, this, &HttpProbe::onReplyReadyRead);
+    connect(m_reply, &QNetworkReply::finished, this, &HttpProbe::onReplyFinished);
     connect(m_reply, &QNetworkReply::sslErrors, this, [this](const QList<QSslError> &errors) {
         for (const QSslError &e : errors)
             m_sslErrors.append(e.errorString());
     });
 }
 
-void HttpProbe::abort()
-{
-    m_done = true;
-    m_timeout.stop();
-    if (m_reply) {
-        QNetworkReply *reply = m_reply;
-        m_reply = nullptr;
-        reply->disconnect(this);
-        reply->abort();
-        reply->deleteLater();
-    }
-}
-
-void HttpProbe::onReadyRead()
+void HttpProbe::onReplyReadyRead()
 {
     if (!m_reply)
         return;
@@ -92,7 +245,7 @@ void HttpProbe::onReadyRead()
     }
 }
 
-void HttpProbe::onFinished()
+void HttpProbe::onReplyFinished()
 {
     if (!m_reply || m_done)
         return;

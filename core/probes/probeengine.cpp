@@ -63,13 +63,32 @@ void ProbeEngine::start()
     if (m_started)
         return;
     m_started = true;
+    // The first round is spread so that it never launches faster than the steady state will,
+    // nor faster than one probe per millisecond (the benchmark's design point: 1,000 targets
+    // at 1 s, which the engine sustains well inside its CPU budget, docs/BENCHMARKS.md):
+    //   spread = min(interval, max(min(jitter x interval, 1 s), N x 1 ms))
+    // 1,000 targets at 1 s: the whole second, i.e. the steady rate from the first probe on
+    // (a tenth of it, as before, piled 1,000 launches into 100 ms). 10 targets at the
+    // default 15 s: within 1 s, so that a console shows its first results at once; the
+    // jitter window (capped at 1 s) still keeps a few targets from starting in lockstep.
+    // Each target gets its own slot (its rank in the order of addition) with a random offset
+    // inside it: evenly spaced, where purely random offsets would cluster. No jitter (tests,
+    // exact schedules) means no spread: everything is due now.
+    constexpr qint64 quickFirstRoundMs = 1000;
+    constexpr qint64 startSpacingMs = 1;
     const qint64 now = m_clock->elapsedMs();
-    for (const QString &id : std::as_const(m_order)) {
+    const auto count = qint64(m_order.size());
+    for (qint64 rank = 0; rank < count; ++rank) {
+        const QString &id = m_order.at(rank);
         Entry &e = m_entries[id];
-        // Spread the first round over a fraction of each interval so that a thousand targets
-        // do not all fire in the same millisecond.
-        const auto spread = qint64(e.status.target.settings.intervalMs * m_options.jitter);
-        schedule(e, id, now + (spread > 0 ? QRandomGenerator::global()->bounded(spread) : 0));
+        const qint64 interval = e.status.target.settings.intervalMs;
+        qint64 spread = 0;
+        if (m_options.jitter > 0) {
+            const qint64 window = qMin(qint64(double(interval) * m_options.jitter), quickFirstRoundMs);
+            spread = qMin(interval, qMax(window, count * startSpacingMs));
+        }
+        const qint64 offset = spread > 0 ? (spread * rank + QRandomGenerator::global()->bounded(spread)) / count : 0;
+        schedule(e, id, now + offset);
     }
     tick();
 }
@@ -78,6 +97,7 @@ void ProbeEngine::stop()
 {
     m_started = false;
     m_timer.stop();
+    m_armedForMs = -1;
     m_heap = {};
     m_ready.clear();
     for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
@@ -121,31 +141,68 @@ void ProbeEngine::schedule(Entry &entry, const QString &id, qint64 dueMs)
 
 void ProbeEngine::tick()
 {
-    const qint64 now = m_clock->elapsedMs();
-    while (!m_heap.empty() && m_heap.top().dueMs <= now) {
-        const Due due = m_heap.top();
-        m_heap.pop();
-        auto it = m_entries.find(due.id);
-        if (it == m_entries.end() || it->generation != due.generation || it->probe || it->queued)
-            continue; // rescheduled since, or already on its way
-        it->queued = true;
-        m_ready.push_back(due.id);
+    // A probe can finish inside launch() (a setup error, a refused connection): its result
+    // calls tick() again. Instead of recursing (once per such target, a thousand deep at
+    // worst), the nested call asks the running one for another pass.
+    if (m_ticking) {
+        m_tickAgain = true;
+        return;
     }
-    while (m_inFlight < m_options.maxConcurrent && !m_ready.empty()) {
-        const QString id = m_ready.front();
-        m_ready.pop_front();
-        launch(id);
-    }
+    m_ticking = true;
+    do {
+        m_tickAgain = false;
+        const qint64 now = m_clock->elapsedMs();
+        while (!m_heap.empty() && m_heap.top().dueMs <= now) {
+            const Due due = m_heap.top();
+            m_heap.pop();
+            auto it = m_entries.find(due.id);
+            if (it == m_entries.end() || isObsolete(due))
+                continue; // rescheduled since, already on its way, or its probe reported
+            if (due.watchdog) {
+                cutOff(due.id, *it);
+                continue;
+            }
+            it->queued = true;
+            m_ready.push_back(due.id);
+        }
+        while (m_inFlight < m_options.maxConcurrent && !m_ready.empty()) {
+            const QString id = m_ready.front();
+            m_ready.pop_front();
+            launch(id);
+        }
+    } while (m_tickAgain);
+    m_ticking = false;
     rearm();
+}
+
+bool ProbeEngine::isObsolete(const Due &due) const
+{
+    const auto it = m_entries.constFind(due.id);
+    if (it == m_entries.constEnd())
+        return true;
+    if (due.watchdog)
+        return !it->probe || it->launches != due.generation;
+    return it->generation != due.generation || it->probe || it->queued;
 }
 
 void ProbeEngine::rearm()
 {
+    // Obsolete entries (mostly the watchdogs of probes that reported in time) are dropped
+    // here rather than woken up for.
+    while (!m_heap.empty() && isObsolete(m_heap.top()))
+        m_heap.pop();
     if (m_heap.empty()) {
         m_timer.stop();
+        m_armedForMs = -1;
         return;
     }
-    const qint64 wait = qMax<qint64>(0, m_heap.top().dueMs - m_clock->elapsedMs());
+    // Restarting a timer re-registers it with the event dispatcher: only do it when the
+    // next due time moved (a result schedules its target an interval away, rarely first).
+    const qint64 due = m_heap.top().dueMs;
+    if (m_timer.isActive() && due == m_armedForMs)
+        return;
+    m_armedForMs = due;
+    const qint64 wait = qMax<qint64>(0, due - m_clock->elapsedMs());
     m_timer.start(int(qMin<qint64>(wait, 60 * 60 * 1000)));
 }
 
@@ -163,8 +220,10 @@ void ProbeEngine::launch(const QString &id)
         return;
     }
     e.probe = probe;
+    ++e.launches;
     ++m_inFlight;
-    const qint64 delay = m_clock->elapsedMs() - e.dueMs;
+    const qint64 now = m_clock->elapsedMs();
+    const qint64 delay = now - e.dueMs;
     connect(probe, &Probe::finished, this, [this, id, probe](const ProbeResult &result) {
         auto it = m_entries.find(id);
         if (it == m_entries.end() || it->probe != probe)
@@ -174,21 +233,23 @@ void ProbeEngine::launch(const QString &id)
         --m_inFlight;
         onProbeFinished(id, result);
     });
-    // The watchdog: a probe that overruns its own timeout is cut off and counted as failed.
-    const int watchdogMs = e.status.target.settings.timeoutMs + m_options.watchdogGraceMs;
-    QTimer::singleShot(watchdogMs, probe, [this, id, probe, watchdogMs] {
-        auto it = m_entries.find(id);
-        if (it == m_entries.end() || it->probe != probe)
-            return;
-        log::get("probe")->warn("probe {} overran its timeout; cut off after {} ms", id.toStdString(), watchdogMs);
-        it->probe = nullptr;
-        probe->abort();
-        probe->deleteLater();
-        --m_inFlight;
-        onProbeFinished(id, ProbeResult::failure(QStringLiteral("no result within %1 ms").arg(watchdogMs)));
-    });
+    // The watchdog: a deadline in the schedule's heap rather than a timer object per probe.
+    // A probe that overruns its own timeout by the grace is cut off (cutOff()).
+    m_heap.push(Due{now + e.status.target.settings.timeoutMs + m_options.watchdogGraceMs, e.launches, id, true});
     emit probeStarted(id, qMax<qint64>(0, delay));
     probe->start();
+}
+
+void ProbeEngine::cutOff(const QString &id, Entry &entry)
+{
+    const int watchdogMs = entry.status.target.settings.timeoutMs + m_options.watchdogGraceMs;
+    log::get("probe")->warn("probe {} overran its timeout; cut off after {} ms", id.toStdString(), watchdogMs);
+    Probe *probe = entry.probe;
+    entry.probe = nullptr;
+    probe->abort();
+    probe->deleteLater();
+    --m_inFlight;
+    onProbeFinished(id, ProbeResult::failure(QStringLiteral("no result within %1 ms").arg(watchdogMs)));
 }
 
 qint64 ProbeEngine::nextInterval(const Entry &entry) const

@@ -1,13 +1,19 @@
 #pragma once
 
 // Runs probes on a schedule, on the thread that owns it, without blocking: one timer for the
-// whole schedule (a min-heap of due times), at most maxConcurrent probes in flight, the rest
-// queued in due order. Each target has its own interval and timeout, a little jitter so that
-// probes do not march in lockstep, and exponential backoff while it is down. Results feed a
-// HealthTracker per target (hysteresis) and a bounded in-memory history.
+// whole schedule (a min-heap of due times, which also holds each probe's watchdog deadline),
+// at most maxConcurrent probes in flight, the rest queued in due order. Each target has its
+// own interval and timeout, a little jitter so that probes do not march in lockstep, and
+// exponential backoff while it is down. Results feed a HealthTracker per target (hysteresis)
+// and a bounded in-memory history.
 //
-// Time comes from the Clock given at construction: with a ManualClock, tests advance time
-// and call tick() themselves.
+// start() spreads the first round so that a thousand targets do not all launch at once, yet
+// a console with a few targets shows every first result within about a second (see start()).
+// A probe that has not reported watchdogGraceMs after its own timeout is cut off and counted
+// as failed ("no result within N ms").
+//
+// Time comes from the Clock given at construction, for schedules and watchdogs alike: with a
+// ManualClock, tests advance time and call tick() themselves.
 
 #include "healthtracker.h"
 #include "probe.h"
@@ -99,21 +105,29 @@ private:
         HealthTracker tracker;
         qint64 dueMs = 0;
         quint64 generation = 0;
+        quint64 launches = 0; // identifies the probe in flight, for its watchdog
         bool queued = false;
         QPointer<Probe> probe;
     };
+    // A heap entry: a target's next probe (generation: Entry::generation when scheduled), or
+    // the watchdog of the probe in flight (generation: Entry::launches when launched). Entries
+    // made obsolete by a later schedule or an earlier result stay in the heap until they
+    // reach its top, where they are dropped unseen.
     struct Due
     {
         qint64 dueMs;
         quint64 generation;
         QString id;
+        bool watchdog = false;
         bool operator>(const Due &o) const { return dueMs > o.dueMs; }
     };
 
     void schedule(Entry &entry, const QString &id, qint64 dueMs);
     void launch(const QString &id);
+    void cutOff(const QString &id, Entry &entry);
     void onProbeFinished(const QString &id, ProbeResult result);
     qint64 nextInterval(const Entry &entry) const;
+    bool isObsolete(const Due &due) const;
     void rearm();
 
     Clock *m_clock;
@@ -127,6 +141,9 @@ private:
     bool m_started = false;
     QSet<QString> m_cycle;
     QTimer m_timer;
+    qint64 m_armedForMs = -1; // the due time m_timer is running for
+    bool m_ticking = false;   // tick() is on the stack: a nested call only asks for another pass
+    bool m_tickAgain = false;
 };
 
 } // namespace dr

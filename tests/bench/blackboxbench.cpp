@@ -5,6 +5,10 @@
 //
 //   drbench-blackbox --ports-file FILE [--seconds 30] [--interval-ms 1000] [--timeout-ms 2000]
 //                    [--exporter /usr/bin/prometheus-blackbox-exporter] [--max-connections 1024]
+//                    [--scheme https --ca-file CA.pem]
+//
+// With --scheme https the targets are https://127.0.0.1:PORT/ and the module trusts
+// --ca-file (tls_config.ca_file), as the engine trusts it as an extra CA.
 //
 // The driver is plain POSIX (epoll, keep-alive connections to the exporter, a fixed-rate
 // schedule staggered evenly over the interval) so that it takes as little of the machine
@@ -49,12 +53,14 @@ struct Options
     int intervalMs = 1000;
     int timeoutMs = 2000;
     int maxConnections = 1024;
+    std::string scheme = "http";
+    std::string caFile;
 };
 
 int usage()
 {
     std::fprintf(stderr, "usage: drbench-blackbox --ports-file FILE [--seconds S] [--interval-ms MS] [--timeout-ms MS]\n"
-                         "                        [--exporter PATH] [--max-connections N]\n");
+                         "                        [--exporter PATH] [--max-connections N] [--scheme https --ca-file CA.pem]\n");
     return 2;
 }
 
@@ -283,7 +289,7 @@ private:
         c.request = request;
         ++m_inFlight;
         // The target URL is percent-encoded, as Prometheus encodes __param_target.
-        c.out = "GET /probe?module=http_2xx&target=http%3A%2F%2F127.0.0.1%3A"
+        c.out = "GET /probe?module=http_2xx&target=" + m_options.scheme + "%3A%2F%2F127.0.0.1%3A"
                 + std::to_string(m_targets[std::size_t(request.target)])
                 + "%2F HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(m_exporterPort)
                 + "\r\nUser-Agent: drbench\r\nAccept: text/plain\r\n\r\n";
@@ -452,11 +458,15 @@ int main(int argc, char **argv)
             o.exporter = argv[++i];
         else if (arg == "--max-connections")
             o.maxConnections = std::atoi(argv[++i]);
+        else if (arg == "--scheme")
+            o.scheme = argv[++i];
+        else if (arg == "--ca-file")
+            o.caFile = argv[++i];
         else
             return usage();
     }
     if (o.portsFile.empty() || o.seconds <= 0 || o.seconds > 3600 || o.intervalMs <= 0 || o.timeoutMs <= 0
-        || o.maxConnections <= 0)
+        || o.maxConnections <= 0 || (o.scheme != "http" && o.scheme != "https"))
         return usage();
     std::string error;
     const std::vector<int> ports = drbench::readPorts(o.portsFile, &error);
@@ -487,6 +497,10 @@ int main(int argc, char **argv)
                "      method: GET\n"
                "      preferred_ip_protocol: ip4\n"
                "      ip_protocol_fallback: false\n";
+        if (!o.caFile.empty())
+            out << "      tls_config:\n"
+                   "        ca_file: "
+                << std::filesystem::absolute(o.caFile).string() << "\n";
     }
     const int port = freeLoopbackPort();
     const std::string log = dir + "/exporter.log";

@@ -2,9 +2,11 @@
 //
 //   drbench-engine --ports-file FILE [--seconds 30] [--interval-ms 1000] [--timeout-ms 2000]
 //                  [--max-concurrent 256] [--header "Name: value"]...
+//                  [--scheme https --ca-file CA.pem]
 //
-// One "http" target per port in FILE (http://127.0.0.1:PORT/, served by drbench-targets in
-// another process), the engine started on the real clock, and after --seconds one line:
+// One "http" target per port in FILE (http://127.0.0.1:PORT/, or https:// with --scheme
+// https, trusting --ca-file as the profile's extra CA; served by drbench-targets in another
+// process), the engine started on the real clock, and after --seconds one line:
 //   RESULT tool=engine endpoints=... probes=... cpu_s=... peak_rss_mb=... p99_delay_ms=...
 // CPU is getrusage(RUSAGE_SELF) over the window, so it includes Qt's HTTP thread; peak RSS
 // is VmHWM, the whole life of the process. Scheduling delays are reported over the whole
@@ -18,11 +20,13 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QSslCertificate>
 #include <QTimer>
 #include <QUrl>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -40,15 +44,19 @@ int main(int argc, char **argv)
     const QCommandLineOption timeoutOpt(QStringLiteral("timeout-ms"), QStringLiteral("Probe timeout."), QStringLiteral("ms"), QStringLiteral("2000"));
     const QCommandLineOption concurrentOpt(QStringLiteral("max-concurrent"), QStringLiteral("Probes in flight at most."), QStringLiteral("n"), QStringLiteral("256"));
     const QCommandLineOption headerOpt(QStringLiteral("header"), QStringLiteral("Extra request header, \"Name: value\"."), QStringLiteral("header"));
-    parser.addOptions({portsOpt, secondsOpt, intervalOpt, timeoutOpt, concurrentOpt, headerOpt});
+    const QCommandLineOption schemeOpt(QStringLiteral("scheme"), QStringLiteral("http or https."), QStringLiteral("scheme"), QStringLiteral("http"));
+    const QCommandLineOption caOpt(QStringLiteral("ca-file"), QStringLiteral("Extra trusted CA (PEM), for https."), QStringLiteral("file"));
+    parser.addOptions({portsOpt, secondsOpt, intervalOpt, timeoutOpt, concurrentOpt, headerOpt, schemeOpt, caOpt});
     parser.process(app);
 
     const double seconds = parser.value(secondsOpt).toDouble();
     const int intervalMs = parser.value(intervalOpt).toInt();
     const int timeoutMs = parser.value(timeoutOpt).toInt();
     const int maxConcurrent = parser.value(concurrentOpt).toInt();
-    if (seconds <= 0 || seconds > 3600 || intervalMs <= 0 || timeoutMs <= 0 || maxConcurrent <= 0) {
-        std::fprintf(stderr, "drbench-engine: bad --seconds, --interval-ms, --timeout-ms or --max-concurrent\n");
+    const QString scheme = parser.value(schemeOpt);
+    if (seconds <= 0 || seconds > 3600 || intervalMs <= 0 || timeoutMs <= 0 || maxConcurrent <= 0
+        || (scheme != u"http" && scheme != u"https")) {
+        std::fprintf(stderr, "drbench-engine: bad --seconds, --interval-ms, --timeout-ms, --max-concurrent or --scheme\n");
         return 2;
     }
     std::string error;
@@ -65,12 +73,20 @@ int main(int argc, char **argv)
     // at 1/s need more slots, or probes queue behind slow ones.
     options.maxConcurrent = maxConcurrent;
     engine.setOptions(options);
+    if (parser.isSet(caOpt)) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(parser.value(caOpt));
+        if (cas.isEmpty()) {
+            std::fprintf(stderr, "drbench-engine: no certificate in %s\n", qPrintable(parser.value(caOpt)));
+            return 2;
+        }
+        engine.setExtraCaCertificates(cas);
+    }
 
     for (std::size_t i = 0; i < ports.size(); ++i) {
         dr::ProbeTarget target;
         target.id = QStringLiteral("bench/%1").arg(i);
         target.componentId = target.id;
-        target.endpoint = QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(ports[i]));
+        target.endpoint = QUrl(QStringLiteral("%1://127.0.0.1:%2/").arg(scheme).arg(ports[i]));
         target.settings.kind = QStringLiteral("http");
         target.settings.intervalMs = intervalMs;
         target.settings.timeoutMs = timeoutMs;
@@ -125,6 +141,8 @@ int main(int argc, char **argv)
     QTimer::singleShot(int(seconds * 1000), Qt::PreciseTimer, &app, [&] {
         const double cpu = drbench::selfCpuSeconds() - cpuStart;
         const double mainCpu = drbench::threadCpuSeconds()[mainThread] - mainCpuStart;
+        // The process and its threads are read a moment apart: never print "-0.0".
+        const double otherCpu = std::max(0.0, cpu - mainCpu);
         const double wall = (drbench::monotonicMs() - wallStart) / 1000.0;
         const long hwmKb = drbench::statusKb(getpid(), "VmHWM");
         const long rssKb = drbench::statusKb(getpid(), "VmRSS");
@@ -138,7 +156,7 @@ int main(int argc, char **argv)
                     probes ? cpu / double(probes) : 0.0, double(hwmKb) / 1024.0, double(idleRssKb) / 1024.0,
                     double(rssKb) / 1024.0, drbench::percentile(delays, 50), drbench::percentile(delays, 99),
                     drbench::percentile(delays, 100), drbench::percentile(steadyDelays, 99),
-                    drbench::percentile(latencies, 99), 100.0 * mainCpu / wall, 100.0 * (cpu - mainCpu) / wall,
+                    drbench::percentile(latencies, 99), 100.0 * mainCpu / wall, 100.0 * otherCpu / wall,
                     maxConcurrent);
         if (!firstFailure.isEmpty())
             std::fprintf(stderr, "drbench-engine: first failure: %s\n", qPrintable(firstFailure));

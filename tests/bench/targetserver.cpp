@@ -2,13 +2,17 @@
 // 127.0.0.1 (free ports chosen by the kernel), each answering every request with "200 ok"
 // and keep-alive, all in one single-threaded epoll loop. It is a separate process so that the
 // CPU it spends serving is never billed to the prober under test, and it is deliberately
-// plain POSIX so that it costs as little as possible on a small machine.
+// plain POSIX (plus OpenSSL for HTTPS) so that it costs as little as possible on a small
+// machine.
 //
 //   drbench-targets --count N --ports-file FILE [--max-seconds S]
+//                   [--tls-cert CHAIN.pem --tls-key KEY.pem]
 //
-// Writes the N ports to FILE (atomically, once all are listening), serves until SIGTERM or
-// SIGINT or S seconds (default 900: it never outlives a forgotten benchmark), then prints
-// "targets served=... connections=... cpu_s=..." on stdout.
+// With --tls-cert/--tls-key every port speaks HTTPS (OpenSSL's defaults: TLS 1.3, session
+// tickets offered, as most servers do). Writes the N ports to FILE (atomically, once all are
+// listening), serves until SIGTERM or SIGINT or S seconds (default 900: it never outlives a
+// forgotten benchmark), then prints "targets served=... connections=... cpu_s=..." on stdout
+// (and "tls_handshakes=..." with TLS).
 
 #include "procstats.h"
 
@@ -19,6 +23,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -47,9 +54,19 @@ constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
 struct Connection
 {
+    Connection() = default;
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+    ~Connection()
+    {
+        if (ssl)
+            SSL_free(ssl);
+    }
     std::string in;
     std::string out;
     bool closeAfterWrite = false;
+    SSL *ssl = nullptr; // HTTPS: the session; plain HTTP: nullptr
+    bool handshaken = false;
 };
 
 // HTTP/1.0 without keep-alive, or "Connection: close" (what blackbox_exporter sends): the
@@ -67,6 +84,30 @@ bool wantsClose(std::string_view head)
 class Server
 {
 public:
+    ~Server()
+    {
+        if (m_tls)
+            SSL_CTX_free(m_tls);
+    }
+
+    bool enableTls(const std::string &certFile, const std::string &keyFile)
+    {
+        m_tls = SSL_CTX_new(TLS_server_method());
+        if (!m_tls || SSL_CTX_use_certificate_chain_file(m_tls, certFile.c_str()) != 1
+            || SSL_CTX_use_PrivateKey_file(m_tls, keyFile.c_str(), SSL_FILETYPE_PEM) != 1
+            || SSL_CTX_check_private_key(m_tls) != 1) {
+            char why[256];
+            ERR_error_string_n(ERR_get_error(), why, sizeof why);
+            std::fprintf(stderr, "drbench-targets: TLS setup: %s\n", why);
+            return false;
+        }
+        // std::string may move its buffer between a short write and its retry.
+        SSL_CTX_set_mode(m_tls, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        return true;
+    }
+    unsigned long long handshakes() const { return m_handshakes; }
+    bool tls() const { return m_tls != nullptr; }
+
     bool listenOn(int count, std::vector<int> *ports)
     {
         m_epoll = epoll_create1(EPOLL_CLOEXEC);
@@ -151,6 +192,12 @@ private:
             const int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             slot(fd).connection = std::make_unique<Connection>();
+            if (m_tls) {
+                SSL *ssl = SSL_new(m_tls);
+                SSL_set_fd(ssl, fd);
+                SSL_set_accept_state(ssl);
+                slot(fd).connection->ssl = ssl;
+            }
             watch(fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
             ++m_accepted;
         }
@@ -158,23 +205,88 @@ private:
 
     void close(int fd)
     {
+        // TLS: a close_notify first, as a polite server does (one write, never waited on).
+        if (const auto &c = slot(fd).connection; c && c->ssl && c->handshaken) {
+            SSL_shutdown(c->ssl);
+            ERR_clear_error();
+        }
         epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
         ::close(fd);
         slot(fd).connection.reset();
     }
 
+    // TLS: drives the handshake; true once it is done (and then the request may already be
+    // waiting in OpenSSL's buffer). On false the connection waits for the socket, or is closed.
+    bool handshake(int fd, Connection &c)
+    {
+        const int r = SSL_do_handshake(c.ssl);
+        if (r == 1) {
+            c.handshaken = true;
+            ++m_handshakes;
+            return true;
+        }
+        const int e = SSL_get_error(c.ssl, r);
+        if (e == SSL_ERROR_WANT_READ)
+            watch(fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_MOD);
+        else if (e == SSL_ERROR_WANT_WRITE)
+            watch(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, EPOLL_CTL_MOD);
+        else
+            close(fd);
+        ERR_clear_error();
+        return false;
+    }
+
+    // Reads what is there: >0 bytes, 0 nothing more for now, -1 closed or failed.
+    static ssize_t receive(int fd, Connection &c, char *buffer, std::size_t size)
+    {
+        if (!c.ssl) {
+            const ssize_t got = read(fd, buffer, size);
+            if (got > 0)
+                return got;
+            return got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) ? -1 : 0;
+        }
+        const int got = SSL_read(c.ssl, buffer, int(size));
+        if (got > 0)
+            return got;
+        const int e = SSL_get_error(c.ssl, got);
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+    }
+
+    // Writes what it can: bytes written (maybe 0), or -1 on a failure.
+    static ssize_t transmit(int fd, Connection &c)
+    {
+        if (!c.ssl) {
+            const ssize_t sent = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+            if (sent >= 0)
+                return sent;
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+        }
+        const int sent = SSL_write(c.ssl, c.out.data(), int(c.out.size()));
+        if (sent > 0)
+            return sent;
+        const int e = SSL_get_error(c.ssl, sent);
+        ERR_clear_error();
+        return e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
+    }
+
     void serve(int fd, std::uint32_t events)
     {
         Connection &c = *slot(fd).connection;
+        if (c.ssl && !c.handshaken) {
+            if (!handshake(fd, c))
+                return;
+            events |= EPOLLIN;
+        }
         if (events & EPOLLIN) {
             char buffer[16 * 1024];
             for (;;) {
-                const ssize_t got = read(fd, buffer, sizeof buffer);
+                const ssize_t got = receive(fd, c, buffer, sizeof buffer);
                 if (got > 0) {
                     c.in.append(buffer, std::size_t(got));
                     continue;
                 }
-                if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                if (got < 0) {
                     close(fd);
                     return;
                 }
@@ -195,12 +307,12 @@ private:
             }
         }
         if (!c.out.empty()) {
-            const ssize_t sent = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-            if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            const ssize_t sent = transmit(fd, c);
+            if (sent < 0) {
                 close(fd);
                 return;
             }
-            c.out.erase(0, std::size_t(std::max<ssize_t>(sent, 0)));
+            c.out.erase(0, std::size_t(sent));
             // A full socket buffer (never with 3-byte bodies, but be correct): finish on EPOLLOUT.
             watch(fd, c.out.empty() ? (EPOLLIN | EPOLLRDHUP) : (EPOLLIN | EPOLLOUT | EPOLLRDHUP), EPOLL_CTL_MOD);
         }
@@ -213,6 +325,8 @@ private:
     }
 
     int m_epoll = -1;
+    SSL_CTX *m_tls = nullptr;
+    unsigned long long m_handshakes = 0;
     std::vector<Slot> m_slots;
     unsigned long long m_served = 0;
     unsigned long long m_accepted = 0;
@@ -220,7 +334,8 @@ private:
 
 int usage()
 {
-    std::fprintf(stderr, "usage: drbench-targets --count N --ports-file FILE [--max-seconds S]\n");
+    std::fprintf(stderr, "usage: drbench-targets --count N --ports-file FILE [--max-seconds S]\n"
+                         "                       [--tls-cert CHAIN.pem --tls-key KEY.pem]\n");
     return 2;
 }
 
@@ -231,6 +346,8 @@ int main(int argc, char **argv)
     int count = 0;
     std::string portsFile;
     double maxSeconds = 900;
+    std::string tlsCert;
+    std::string tlsKey;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (i + 1 >= argc)
@@ -241,10 +358,14 @@ int main(int argc, char **argv)
             portsFile = argv[++i];
         else if (arg == "--max-seconds")
             maxSeconds = std::atof(argv[++i]);
+        else if (arg == "--tls-cert")
+            tlsCert = argv[++i];
+        else if (arg == "--tls-key")
+            tlsKey = argv[++i];
         else
             return usage();
     }
-    if (count <= 0 || count > 20000 || portsFile.empty() || maxSeconds <= 0)
+    if (count <= 0 || count > 20000 || portsFile.empty() || maxSeconds <= 0 || tlsCert.empty() != tlsKey.empty())
         return usage();
 
     // Die with whoever started us: a benchmark script killed half-way leaves no servers.
@@ -255,6 +376,8 @@ int main(int argc, char **argv)
     drbench::raiseFileLimit(std::uint64_t(count) * 3 + 256);
 
     Server server;
+    if (!tlsCert.empty() && !server.enableTls(tlsCert, tlsKey))
+        return 1;
     std::vector<int> ports;
     if (!server.listenOn(count, &ports))
         return 1;
@@ -271,7 +394,10 @@ int main(int argc, char **argv)
     }
     const double cpuStart = drbench::selfCpuSeconds();
     server.run(maxSeconds);
-    std::printf("targets served=%llu connections=%llu cpu_s=%.2f\n", server.served(), server.connections(),
+    std::printf("targets served=%llu connections=%llu cpu_s=%.2f", server.served(), server.connections(),
                 drbench::selfCpuSeconds() - cpuStart);
+    if (server.tls())
+        std::printf(" tls_handshakes=%llu", server.handshakes());
+    std::printf("\n");
     return 0;
 }

@@ -88,6 +88,10 @@ private slots:
     void historyIsBounded();
     void stateChangesAreSignalled();
     void watchdogCutsOffAStuckProbe();
+    void watchdogRunsOnTheEngineClock();
+    void firstRoundSpreadOverTheInterval();
+    void fewTargetsReportWithinASecond();
+    void synchronousResultsDoNotRecurse();
     void cycleAgainstRealServers();
 
 private:
@@ -282,6 +286,114 @@ void tst_ProbeEngine::watchdogCutsOffAStuckProbe()
     QCOMPARE(st->state, HealthState::Down);
     QCOMPARE(st->reason, QStringLiteral("no result within 300 ms"));
     QCOMPARE(engine.inFlight(), 0);
+}
+
+void tst_ProbeEngine::watchdogRunsOnTheEngineClock()
+{
+    // The watchdog is a deadline in the engine's schedule, so it follows the engine's clock.
+    ManualClock clock;
+    ProbeEngine engine(&clock);
+    ProbeEngine::Options o = quietOptions(); // watchdogGraceMs: 2000
+    engine.setOptions(o);
+    ProbeTarget t = scripted(QStringLiteral("a"), 1000, 1);
+    t.settings.timeoutMs = 500;
+    QVERIFY(engine.addTarget(t));
+    engine.start();
+    QCOMPARE(engine.inFlight(), 1);
+    ScriptedProbe *stuck = ScriptedProbe::live().first();
+
+    clock.advance(2499);
+    engine.tick();
+    QCOMPARE(engine.inFlight(), 1);
+    QCOMPARE(engine.status(QStringLiteral("a"))->state, HealthState::Unknown);
+    clock.advance(1);
+    engine.tick();
+    QCOMPARE(engine.inFlight(), 0);
+    QVERIFY(stuck->m_aborted);
+    QCOMPARE(engine.status(QStringLiteral("a"))->state, HealthState::Down);
+    QCOMPARE(engine.status(QStringLiteral("a"))->reason, QStringLiteral("no result within 2500 ms"));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+
+    // Rescheduled as after any result; probes that report in time are never cut off, however
+    // long after their deadline the clock moves.
+    for (int i = 0; i < 3; ++i) {
+        clock.advance(1000);
+        engine.tick();
+        QCOMPARE(engine.inFlight(), 1);
+        completeAll(ProbeResult::Outcome::Success);
+    }
+    clock.advance(600); // past the first of those probes' watchdog deadlines
+    engine.tick();
+    const TargetStatus *st = engine.status(QStringLiteral("a"));
+    QCOMPARE(st->history.size(), size_t(4));
+    QCOMPARE(st->state, HealthState::Ok);
+    QCOMPARE(ScriptedProbe::started().value(QStringLiteral("a")), 4);
+}
+
+void tst_ProbeEngine::firstRoundSpreadOverTheInterval()
+{
+    // 1,000 targets at 1 s: the first round spreads over the whole second (the steady rate),
+    // not into a burst.
+    ManualClock clock;
+    ProbeEngine engine(&clock);
+    ProbeEngine::Options o; // default jitter
+    o.maxConcurrent = 2000;
+    engine.setOptions(o);
+    for (int i = 0; i < 1000; ++i)
+        QVERIFY(engine.addTarget(scripted(QStringLiteral("t%1").arg(i), 1000)));
+    QSignalSpy started(&engine, &ProbeEngine::probeStarted);
+    engine.start();
+    QVERIFY2(started.count() <= 5, qPrintable(QString::number(started.count())));
+    int maxPerMs = 0;
+    int previous = int(started.count());
+    for (int ms = 1; ms <= 1000; ++ms) {
+        clock.advance(1);
+        engine.tick();
+        maxPerMs = qMax(maxPerMs, int(started.count()) - previous);
+        previous = int(started.count());
+        if (ms == 250)
+            QVERIFY2(started.count() >= 200 && started.count() <= 300, qPrintable(QString::number(started.count())));
+    }
+    QCOMPARE(started.count(), 1000);
+    QVERIFY2(maxPerMs <= 3, qPrintable(QString::number(maxPerMs)));
+}
+
+void tst_ProbeEngine::fewTargetsReportWithinASecond()
+{
+    // A console with a handful of targets at the default 15 s sees every first result within
+    // about a second, not within the 1.5 s jitter window.
+    ManualClock clock;
+    ProbeEngine engine(&clock);
+    for (int i = 0; i < 10; ++i)
+        QVERIFY(engine.addTarget(scripted(QStringLiteral("t%1").arg(i), 15000)));
+    QSignalSpy started(&engine, &ProbeEngine::probeStarted);
+    engine.start();
+    clock.advance(999);
+    engine.tick();
+    QCOMPARE(started.count(), 10);
+}
+
+void tst_ProbeEngine::synchronousResultsDoNotRecurse()
+{
+    // Targets that fail at launch (a setup error) report inside tick(); tens of thousands of
+    // them must not nest a tick() per target on the stack.
+    ManualClock clock;
+    ProbeEngine engine(&clock);
+    engine.setOptions(quietOptions());
+    const int count = 30000;
+    for (int i = 0; i < count; ++i) {
+        ProbeTarget t = scripted(QStringLiteral("t%1").arg(i));
+        t.setupError = QStringLiteral("secret \"k\" could not be read");
+        QVERIFY(engine.addTarget(t));
+    }
+    QSignalSpy results(&engine, &ProbeEngine::resultRecorded);
+    engine.start();
+    QCOMPARE(results.count(), count);
+    QCOMPARE(engine.inFlight(), 0);
+    QCOMPARE(engine.status(QStringLiteral("t0"))->last->detail, QStringLiteral("secret \"k\" could not be read"));
+    clock.advance(1000);
+    engine.tick();
+    QCOMPARE(results.count(), 2 * count);
 }
 
 void tst_ProbeEngine::cycleAgainstRealServers()
