@@ -134,7 +134,8 @@ Result<QList<HaproxyServerState>> HaproxyRuntime::parseStat(const QString &csv, 
         s.status = f.value(status);
         s.backup = f.value(bck) == u"1";
         s.weight = f.value(weight).toInt();
-        s.checkStatus = f.value(checkStatus).remove(u'*');
+        // "* L7OK" while a check is running: the state of the last completed one is what counts.
+        s.checkStatus = f.value(checkStatus).remove(u'*').trimmed();
         s.checkDetail = checkDesc >= 0 ? f.value(checkDesc) : QString();
         s.lastChangeSeconds = lastChange >= 0 && !f.value(lastChange).isEmpty() ? f.value(lastChange).toLongLong() : -1;
         servers.append(s);

@@ -25,6 +25,7 @@ private slots:
     void parseStat_data();
     void parseStat();
     void servingServer();
+    void checkInProgressKeepsLastResult();
     void readsTheRealBackend();
     void switchesAServerToMaintenanceAndBack();
     void refusesWhatHaproxyRefuses();
@@ -94,6 +95,7 @@ void tst_HaproxyRuntime::parseStat_data()
 
     const QString header = QStringLiteral("# pxname,svname,qcur,status,weight,act,bck,check_status,lastchg,\n");
     QTest::newRow("two servers") << header + QStringLiteral("bot,west,0,UP,1,1,0,L7OK,5,\nbot,north,0,DOWN,1,0,1,L4CON,3,\nbot,BACKEND,0,UP,1,1,1,,5,\n") << 2 << QString();
+    QTest::newRow("check in progress") << header + QStringLiteral("bot,west,0,UP,1,1,0,* L7OK,5,\n") << 1 << QString();
     QTest::newRow("other backends ignored") << header + QStringLiteral("stats,FRONTEND,,OPEN,,,,,,\nbot,west,0,MAINT,0,1,0,,9,\n") << 1 << QString();
     QTest::newRow("no such backend") << header + QStringLiteral("web,a,0,UP,1,1,0,L7OK,5,\n") << 0 << QStringLiteral("HAProxy has no backend 'bot'");
     QTest::newRow("not stat output") << QStringLiteral("Unknown command.\n") << 0 << QStringLiteral("unexpected answer to 'show stat'");
@@ -113,6 +115,15 @@ void tst_HaproxyRuntime::parseStat()
         QVERIFY(!r);
         QVERIFY2(r.error().contains(error), qPrintable(r.error()));
     }
+}
+
+void tst_HaproxyRuntime::checkInProgressKeepsLastResult()
+{
+    const auto r = HaproxyRuntime::parseStat(QStringLiteral("# pxname,svname,status,weight,bck,check_status,\n"
+                                                            "bot,west,UP,1,0,* L7OK,\n"),
+                                             QStringLiteral("bot"));
+    QVERIFY(r);
+    QCOMPARE(r->first().checkStatus, QStringLiteral("L7OK"));
 }
 
 void tst_HaproxyRuntime::servingServer()
