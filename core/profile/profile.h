@@ -167,6 +167,19 @@ struct SyntheticChatSettings
     int timeoutMs = 10000;
 };
 
+// Where notifications go besides the console itself: desktop notifications (the tray) and an
+// optional incoming webhook (Teams/Slack), whose URL is a secret.
+struct WebhookSettings
+{
+    SecretRef url;
+    int timeoutMs = 10000;
+};
+
+struct NotificationSettings
+{
+    bool desktop = true;
+    std::optional<WebhookSettings> webhook;
+};
 
 struct Profile
 {
@@ -184,6 +197,7 @@ struct Profile
     std::optional<IndexSyncSettings> indexSync;
     std::optional<StorageReplicationSettings> storageReplication;
     std::optional<SyntheticChatSettings> syntheticChat;
+    NotificationSettings notifications; // defaults when the section is absent
 
     const Region *region(const QString &regionId) const;
     const Region *primary() const;

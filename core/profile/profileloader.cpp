@@ -478,6 +478,8 @@ public:
             p.storageReplication = storageReplication(*o, r.at(QStringLiteral("storageReplication")), p.regions);
         if (const auto o = r.object(QStringLiteral("syntheticChat"), false))
             p.syntheticChat = syntheticChat(*o, r.at(QStringLiteral("syntheticChat")));
+        if (const auto o = r.object(QStringLiteral("notifications"), false))
+            p.notifications = notifications(*o, r.at(QStringLiteral("notifications")));
         r.finish();
         return true;
     }
@@ -567,6 +569,35 @@ private:
                 s.path = *path;
         }
         timing(r, s.intervalMs, s.timeoutMs);
+        r.finish();
+        return s;
+    }
+
+    NotificationSettings notifications(const QJsonObject &o, const QString &ptr)
+    {
+        NotificationSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        if (r.has(QStringLiteral("desktop"))) {
+            const QJsonValue v = r.raw(QStringLiteral("desktop"));
+            if (!v.isBool())
+                r.wrongType(QStringLiteral("desktop"), QStringLiteral("a boolean"), v);
+            else
+                s.desktop = v.toBool();
+        }
+        if (const auto hook = r.object(QStringLiteral("webhook"), false)) {
+            ObjectReader w(*hook, r.at(QStringLiteral("webhook")), m_diag);
+            WebhookSettings settings;
+            // The URL of an incoming webhook authorises whoever holds it: always a reference.
+            if (w.has(QStringLiteral("url"))) {
+                if (const auto ref = secretRef(w.raw(QStringLiteral("url")), w.at(QStringLiteral("url"))))
+                    settings.url = *ref;
+            } else {
+                w.missing(QStringLiteral("url"), QStringLiteral("a secret reference"));
+            }
+            settings.timeoutMs = w.seconds(QStringLiteral("timeoutSeconds"), 1, 120).value_or(settings.timeoutMs);
+            w.finish();
+            s.webhook = settings;
+        }
         r.finish();
         return s;
     }

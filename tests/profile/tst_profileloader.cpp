@@ -176,6 +176,8 @@ private slots:
     void azureProductionSample();
     void localSample();
     void documentationExamplesLoad();
+    void notifications_data();
+    void notifications();
 };
 
 void tst_ProfileLoader::baseIsValid()
@@ -522,7 +524,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown key")
         << Edits{{QStringLiteral(R"~("name": "Contoso bot",)~"), QStringLiteral(R"~("name": "Contoso bot", "colour": "blue",)~")}}
         << QStringLiteral("/colour") << 3 << 26
-        << QStringLiteral(R"~(unknown key "colour"; expected one of: certificates, description, environment, indexSync, name, objectives, probeDefaults, regions, routing, schemaVersion, storageReplication, syntheticChat, tls)~");
+        << QStringLiteral(R"~(unknown key "colour"; expected one of: certificates, description, environment, indexSync, name, notifications, objectives, probeDefaults, regions, routing, schemaVersion, storageReplication, syntheticChat, tls)~");
     QTest::newRow("misspelt key")
         << Edits{{QStringLiteral(R"~("certificateCriticalDays": 7)~"), QStringLiteral(R"~("certificateCriticalDay": 7)~")}}
         << QStringLiteral("/objectives/certificateCriticalDay") << 10 << 5
@@ -1189,6 +1191,79 @@ void tst_ProfileLoader::documentationExamplesLoad()
         QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile, QStringLiteral("PROFILE.md example"))));
     }
     QVERIFY(complete >= 1);
+}
+
+void tst_ProfileLoader::notifications_data()
+{
+    QTest::addColumn<QString>("section"); // the "notifications" value, added after "certificates"
+    QTest::addColumn<QString>("pointer"); // of the one expected problem; empty: valid
+    QTest::addColumn<QString>("message"); // a fragment of it
+
+    QTest::newRow("absent: desktop on, no webhook") << QString() << QString() << QString();
+    QTest::newRow("desktop off") << QStringLiteral(R"({"desktop": false})") << QString() << QString();
+    QTest::newRow("webhook from the keychain")
+        << QStringLiteral(R"({"webhook": {"url": {"keychain": "teams-hook"}, "timeoutSeconds": 4.5}})") << QString() << QString();
+    QTest::newRow("webhook from the environment")
+        << QStringLiteral(R"({"webhook": {"url": {"env": "DR_WEBHOOK_URL"}}})") << QString() << QString();
+    QTest::newRow("inline URL refused")
+        << QString::fromLatin1("{\"webhook\": {\"url\": \"https://example.webhook.office.com/webhookb2/abc\"}}")
+        << QStringLiteral("/notifications/webhook/url") << QStringLiteral("inline secrets are not allowed");
+    QTest::newRow("url missing")
+        << QStringLiteral(R"({"webhook": {"timeoutSeconds": 5}})")
+        << QStringLiteral("/notifications/webhook") << QStringLiteral(R"(missing required key "url" (a secret reference))");
+    QTest::newRow("url of the wrong type")
+        << QStringLiteral(R"({"webhook": {"url": 42}})")
+        << QStringLiteral("/notifications/webhook/url") << QStringLiteral("expected a secret reference");
+    QTest::newRow("timeout out of range")
+        << QStringLiteral(R"({"webhook": {"url": {"env": "HOOK"}, "timeoutSeconds": 0}})")
+        << QStringLiteral("/notifications/webhook/timeoutSeconds") << QStringLiteral("expected a number of seconds from 1 to 120");
+    QTest::newRow("desktop of the wrong type")
+        << QStringLiteral(R"({"desktop": "yes"})")
+        << QStringLiteral("/notifications/desktop") << QStringLiteral("expected a boolean; got a string");
+    QTest::newRow("unknown key")
+        << QStringLiteral(R"({"desktop": true, "email": "ops@example.com"})")
+        << QStringLiteral("/notifications/email") << QStringLiteral(R"(unknown key "email"; expected one of: desktop, webhook)");
+    QTest::newRow("unknown webhook key")
+        << QStringLiteral(R"({"webhook": {"url": {"env": "HOOK"}, "retries": 3}})")
+        << QStringLiteral("/notifications/webhook/retries") << QStringLiteral(R"(expected one of: timeoutSeconds, url)");
+    QTest::newRow("secret-looking key refused as inline secret")
+        << QStringLiteral(R"({"webhook": {"url": {"env": "HOOK"}, "token": "abc"}})")
+        << QStringLiteral("/notifications/webhook/token") << QStringLiteral("inline secrets are not allowed");
+    QTest::newRow("not an object")
+        << QStringLiteral(R"(true)")
+        << QStringLiteral("/notifications") << QStringLiteral("expected an object; got");
+}
+
+void tst_ProfileLoader::notifications()
+{
+    QFETCH(QString, section);
+    QFETCH(QString, pointer);
+    QFETCH(QString, message);
+
+    Edits edits;
+    if (!section.isEmpty())
+        edits.append({QStringLiteral("\"intervalSeconds\": 600}\n  ]"),
+                      QStringLiteral("\"intervalSeconds\": 600}\n  ],\n  \"notifications\": %1").arg(section)});
+    LOAD_EDITED(profile, edits);
+    if (pointer.isEmpty()) {
+        QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile)));
+        const QJsonObject o = section.isEmpty() ? QJsonObject() : QJsonDocument::fromJson(section.toUtf8()).object();
+        QCOMPARE(profile->notifications.desktop, o.value(QStringLiteral("desktop")).toBool(true));
+        QCOMPARE(profile->notifications.webhook.has_value(), o.contains(QStringLiteral("webhook")));
+        if (profile->notifications.webhook) {
+            const QJsonObject hook = o.value(QStringLiteral("webhook")).toObject();
+            QCOMPARE(QJsonDocument(profile->notifications.webhook->url.toJson()).toJson(QJsonDocument::Compact),
+                     QJsonDocument(hook.value(QStringLiteral("url")).toObject()).toJson(QJsonDocument::Compact));
+            QCOMPARE(profile->notifications.webhook->timeoutMs,
+                     int(std::lround(hook.value(QStringLiteral("timeoutSeconds")).toDouble(10) * 1000)));
+        }
+        return;
+    }
+    QVERIFY(!profile.has_value());
+    const ProfileIssues &issues = profile.error();
+    QVERIFY2(issues.size() == 1, qPrintable(listed(issues)));
+    QCOMPARE(issues.first().pointer, pointer);
+    QVERIFY2(issues.first().message.contains(message), qPrintable(issues.first().message));
 }
 
 QTEST_GUILESS_MAIN(tst_ProfileLoader)
