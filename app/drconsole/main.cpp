@@ -1,0 +1,59 @@
+// drconsole: the desktop console. Wiring only: the application's identity, logging, the
+// settings registry, and the main window on the profile given (or the last one opened).
+
+#include "logging/logging.h"
+#include "mainwindow.h"
+#include "settings/settings.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <string_view>
+
+int main(int argc, char *argv[])
+{
+    // --help and --version print and exit: they must work without a display (over SSH, in
+    // scripts), so they run on the offscreen platform when no platform was chosen.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if ((arg == "--help" || arg == "-h" || arg == "--help-all" || arg == "--version"
+                || arg == "-v")
+            && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("drconsole"));
+    QApplication::setOrganizationName(QStringLiteral("drconsole"));
+    QApplication::setApplicationDisplayName(QStringLiteral("DR Console"));
+    QApplication::setApplicationVersion(QStringLiteral(DR_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("The desktop console of DR Console."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption profileOption(QStringLiteral("profile"),
+        QStringLiteral("The deployment profile to watch."), QStringLiteral("P"));
+    const QCommandLineOption verboseOption(
+        QStringLiteral("verbose"), QStringLiteral("Debug diagnostics on stderr."));
+    parser.addOption(profileOption);
+    parser.addOption(verboseOption);
+    parser.process(app);
+    dr::log::init({ parser.isSet(verboseOption), true, {} });
+
+    dr::Settings settings;
+    dr::ui::MainWindow window(&settings);
+    window.show();
+    QString profile = parser.value(profileOption);
+    if (profile.isEmpty()) {
+        const QString last = settings.value(dr::settings::kLastProfile);
+        if (!last.isEmpty() && QFileInfo::exists(last))
+            profile = last;
+    }
+    if (!profile.isEmpty()) {
+        // Once the event loop runs, so that an error dialog has a shown window to sit on.
+        QTimer::singleShot(0, &window, [&window, profile] { window.openProfile(profile); });
+    }
+    return app.exec();
+}

@@ -1,0 +1,686 @@
+#include "mainwindow.h"
+
+#include "certificatemodel.h"
+#include "common/clock.h"
+#include "componentmodel.h"
+#include "componenttile.h"
+#include "eventlogmodel.h"
+#include "globalstrip.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
+#include "indexsyncpanel.h"
+#include "notify/notifier.h"
+#include "notify/webhook.h"
+#include "probes/healthtracker.h"
+#include "profile/profileloader.h"
+#include "profileerrordialog.h"
+#include "regionpanel.h"
+#include "replicationpanel.h"
+#include "secrets/secretstore.h"
+#include "settings/settings.h"
+#include "status/statusmonitor.h"
+#include "theme.h"
+#include "traynotifier.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace dr::ui {
+
+namespace {
+
+// How long a burst of probe results is gathered before the view is rebuilt: a refresh of a
+// few dozen widgets per result would be wasted work at a thousand results a minute.
+constexpr int kRefreshCoalesceMs = 150;
+
+} // namespace
+
+MainWindow::MainWindow(Settings *settings, QWidget *parent)
+    : MainWindow(settings, MainWindowOptions {}, parent)
+{
+}
+
+MainWindow::MainWindow(Settings *settings, const MainWindowOptions &options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_settings(settings)
+    , m_components(new ComponentModel(this))
+    , m_certificates(new CertificateModel(this))
+    , m_events(new EventLogModel(this))
+    , m_certificateProxy(new QSortFilterProxyModel(this))
+    , m_refreshTimer(new QTimer(this))
+    , m_history(new HistoryStore(Clock::system(), this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("DR Console"));
+    m_certificateProxy->setSourceModel(m_certificates);
+    m_certificateProxy->setSortRole(CertificateModel::SortRole);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(kRefreshCoalesceMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refreshView);
+
+    createActions();
+    createContent();
+    // Opened before the chart exists, so that the chart's first look is the truth. A file
+    // that cannot be opened leaves the console without history, not without a console: the
+    // reason goes to the event log when a profile is opened (the log starts empty then).
+    (void)m_history->open(
+        options.historyPath.isEmpty() ? defaultHistoryPath() : options.historyPath);
+    connect(m_history, &HistoryStore::failed, this, [this](const QString &message) {
+        logMessage({}, tr("history"), QStringLiteral("unavailable"),
+            tr("History stopped being kept: %1").arg(message));
+        m_chart->reload(); // says "No history" instead of freezing the last lines
+    });
+    createHistoryDock();
+    createTray();
+    m_highContrast = m_settings->value(settings::kHighContrastTheme);
+    m_actions.value(QStringLiteral("highContrast"))->setChecked(m_highContrast);
+    Theme::apply(m_highContrast);
+    if (!restoreGeometry(m_settings->value(settings::kWindowGeometry)))
+        resize(1280, 860);
+    if (!restoreState(m_settings->value(settings::kWindowState)))
+        resizeDocks({ m_historyDock }, { 260 }, Qt::Vertical); // the panels keep most room
+}
+
+MainWindow::~MainWindow()
+{
+    // Before the monitor (a child created earlier, so destroyed first by ~QObject): the
+    // recorder, notifier and webhook must not outlive the engine and network they use.
+    delete m_profileScope;
+}
+
+QString MainWindow::defaultHistoryPath()
+{
+    const QString overridden = qEnvironmentVariable("DRCONSOLE_HISTORY_FILE");
+    if (!overridden.isEmpty())
+        return overridden;
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
+        + QStringLiteral("/history.sqlite");
+}
+
+QAction *MainWindow::action(const QString &objectName) const
+{
+    return m_actions.value(objectName);
+}
+
+void MainWindow::createActions()
+{
+    const auto make
+        = [this](const QString &name, const QString &text, const QKeySequence &shortcut) {
+              auto *a = new QAction(text, this);
+              a->setObjectName(name);
+              a->setShortcut(shortcut);
+              m_actions.insert(name, a);
+              return a;
+          };
+    QAction *open
+        = make(QStringLiteral("openProfile"), tr("&Open profile\u2026"), QKeySequence::Open);
+    open->setStatusTip(tr("Open a deployment profile and watch it"));
+    connect(open, &QAction::triggered, this, &MainWindow::showOpenDialog);
+    QAction *refresh
+        = make(QStringLiteral("refresh"), tr("&Refresh now"), QKeySequence(Qt::Key_F5));
+    refresh->setStatusTip(tr("Probe every check now"));
+    refresh->setEnabled(false);
+    connect(refresh, &QAction::triggered, this, &MainWindow::refreshNow);
+    QAction *quit = make(QStringLiteral("quit"), tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q));
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    // Placeholders: visible so operators learn where they will be, disabled with the reason.
+    struct Pending
+    {
+        const char *name;
+        QString text;
+        QKeySequence shortcut;
+        QString waitsFor;
+    };
+    const QList<Pending> pending {
+        { "failover", tr("&Failover\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F),
+            tr("the failover runbook (drctl failover)") },
+        { "failback", tr("Fail&back\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
+            tr("the failback runbook (drctl failback)") },
+        { "drill", tr("&Drill\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+            tr("DR drills (drctl drill)") },
+        { "syncIndex", tr("&Sync index\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
+            tr("the index sync capability (drctl sync-index)") },
+        { "exportReport", tr("&Export report\u2026"),
+            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+            tr("compliance reports (drctl report)") },
+    };
+    for (const Pending &p : pending) {
+        QAction *a = make(QString::fromLatin1(p.name), p.text, p.shortcut);
+        const QString why = tr("Not available yet: waits for %1").arg(p.waitsFor);
+        a->setToolTip(why);
+        a->setStatusTip(why);
+        a->setEnabled(false);
+    }
+    QAction *contrast = make(QStringLiteral("highContrast"), tr("&High-contrast theme"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
+    contrast->setCheckable(true);
+    contrast->setStatusTip(tr("A dark, high-contrast look for wall displays"));
+    connect(contrast, &QAction::toggled, this, &MainWindow::setHighContrast);
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(open);
+    m_recentMenu = file->addMenu(tr("Recent &profiles"));
+    m_recentMenu->setObjectName(QStringLiteral("recentProfiles"));
+    file->addSeparator();
+    file->addAction(m_actions.value(QStringLiteral("exportReport")));
+    file->addSeparator();
+    file->addAction(quit);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(refresh);
+    view->addAction(contrast);
+    m_viewMenu = view; // the History dock's toggle joins it once the dock exists
+    QMenu *ops = menuBar()->addMenu(tr("&Operations"));
+    for (const char *name : { "failover", "failback", "drill", "syncIndex" })
+        ops->addAction(m_actions.value(QString::fromLatin1(name)));
+
+    QToolBar *tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("mainToolBar"));
+    tools->addAction(open);
+    tools->addAction(refresh);
+    tools->addSeparator();
+    for (const char *name : { "failover", "failback", "drill", "syncIndex", "exportReport" })
+        tools->addAction(m_actions.value(QString::fromLatin1(name)));
+    rebuildRecentMenu();
+}
+
+void MainWindow::createContent()
+{
+    m_stack = new QStackedWidget(this);
+    m_placeholder = new QLabel(
+        tr("No profile open. Open one with File \u2192 Open profile\u2026 (Ctrl+O)."), m_stack);
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_stack->addWidget(m_placeholder);
+
+    auto *content = new QWidget(m_stack);
+    m_global = new GlobalStrip(content);
+    m_indexSync = new IndexSyncPanel(content);
+    m_replication = new ReplicationPanel(content);
+    m_regionsArea = new QWidget(content);
+    auto *regionsLayout = new QHBoxLayout(m_regionsArea);
+    regionsLayout->setContentsMargins(0, 0, 0, 0);
+    m_detail = new QTextBrowser(content);
+    m_detail->setObjectName(QStringLiteral("detail"));
+    m_detail->setAccessibleName(tr("Details of the selected component"));
+    m_detail->setTabChangesFocus(true); // Tab walks the window, not into the text
+    m_detail->setPlainText(tr("Select a component (click it, or Tab to it) to see its details."));
+
+    m_certificateView = new QTableView(content);
+    m_certificateView->setObjectName(QStringLiteral("certificates"));
+    m_certificateView->setModel(m_certificateProxy);
+    m_certificateView->setSortingEnabled(true);
+    m_certificateView->sortByColumn(CertificateModel::DaysLeftColumn, Qt::AscendingOrder);
+    m_certificateView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_certificateView->horizontalHeader()->setStretchLastSection(true);
+    m_certificateView->setAccessibleName(tr("Certificates"));
+    // Tab leaves a table instead of walking its cells, so the keyboard reaches everything.
+    m_certificateView->setTabKeyNavigation(false);
+    m_eventView = new QTableView(content);
+    m_eventView->setObjectName(QStringLiteral("events"));
+    m_eventView->setModel(m_events);
+    m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventView->horizontalHeader()->setStretchLastSection(true);
+    m_eventView->setAccessibleName(tr("Event log"));
+    m_eventView->setTabKeyNavigation(false);
+
+    auto *syncRow = new QHBoxLayout;
+    syncRow->addWidget(m_indexSync);
+    syncRow->addWidget(m_replication);
+    auto *top = new QSplitter(Qt::Horizontal, content);
+    top->addWidget(m_regionsArea);
+    top->addWidget(m_detail);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 1);
+    auto *tabs = new QTabWidget(content);
+    tabs->addTab(m_certificateView, tr("&Certificates"));
+    tabs->addTab(m_eventView, tr("&Events"));
+    auto *vertical = new QSplitter(Qt::Vertical, content);
+    vertical->addWidget(top);
+    vertical->addWidget(tabs);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(content);
+    layout->addWidget(m_global);
+    layout->addLayout(syncRow);
+    layout->addWidget(vertical, 1);
+    m_stack->addWidget(content);
+    setCentralWidget(m_stack);
+
+    m_status = new QLabel(tr("No profile"), this);
+    m_status->setObjectName(QStringLiteral("statusText"));
+    statusBar()->addPermanentWidget(m_status, 1);
+}
+
+void MainWindow::createHistoryDock()
+{
+    auto *box = new QWidget(this);
+    m_seriesPicker = new QComboBox(box);
+    m_seriesPicker->setObjectName(QStringLiteral("historySeries"));
+    m_seriesPicker->setAccessibleName(tr("History series"));
+    m_seriesPicker->setEnabled(false); // until a profile says which series exist
+    auto *pickerLabel = new QLabel(tr("S&eries:"), box);
+    pickerLabel->setBuddy(m_seriesPicker);
+    m_chart = new HistoryChartView(m_history, box);
+    m_chart->setObjectName(QStringLiteral("historyChart"));
+    auto *row = new QHBoxLayout;
+    row->addWidget(pickerLabel);
+    row->addWidget(m_seriesPicker);
+    row->addStretch(1);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(row);
+    layout->addWidget(m_chart, 1);
+    connect(m_seriesPicker, &QComboBox::currentIndexChanged, this, &MainWindow::showHistorySeries);
+
+    // A dock, not another splitter pane: saveState()/restoreState() (the window state kept in
+    // the settings) remember whether it is shown, where and how tall, through its objectName.
+    m_historyDock = new QDockWidget(tr("History"), this);
+    m_historyDock->setObjectName(QStringLiteral("historyDock"));
+    m_historyDock->setWidget(box);
+    addDockWidget(Qt::BottomDockWidgetArea, m_historyDock);
+    QAction *toggle = m_historyDock->toggleViewAction();
+    toggle->setObjectName(QStringLiteral("showHistory"));
+    toggle->setText(tr("&History"));
+    toggle->setStatusTip(tr("Show or hide the history charts"));
+    m_actions.insert(toggle->objectName(), toggle);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(toggle);
+}
+
+void MainWindow::createTray()
+{
+    m_tray = new TrayNotifier(this);
+    const auto bringBack = [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    };
+    auto *menu = new QMenu(this);
+    QAction *show = menu->addAction(tr("&Show DR Console"));
+    connect(show, &QAction::triggered, this, bringBack);
+    menu->addAction(m_actions.value(QStringLiteral("quit")));
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &TrayNotifier::activated, this, bringBack);
+    // No tray (or desktop notifications off): the operator still reads it in the window.
+    connect(m_tray, &TrayNotifier::unshown, this, [this](const QString &title, const QString &message) {
+        logMessage({}, tr("notification"), QStringLiteral("notified"), title + u": " + message);
+        statusBar()->showMessage(title, 10000);
+    });
+}
+
+void MainWindow::logMessage(
+    const QString &region, const QString &what, const QString &to, const QString &reason)
+{
+    EventLogModel::Event e;
+    e.at = QDateTime::currentDateTimeUtc();
+    e.region = region;
+    e.component = what;
+    e.to = to;
+    e.reason = reason;
+    m_events->append(e);
+    m_eventView->scrollToBottom();
+}
+
+void MainWindow::wireProfile(const Profile &profile)
+{
+    m_profileScope = new QObject(this);
+    ProbeEngine *engine = m_monitor->engine();
+
+    // History: every result of this profile's engine into the window's store.
+    new HistoryRecorder(engine, m_history, m_profileScope);
+    if (!m_history->isOpen()) {
+        logMessage({}, tr("history"), QStringLiteral("unavailable"),
+            tr("No history is kept: %1").arg(m_history->error()));
+    }
+    using Spec = HistoryChartView::SeriesSpec;
+    QList<Spec> all;
+    QList<QPair<QString, QList<Spec>>> groups;
+    for (const Region *region : { profile.primary(), profile.secondary() }) {
+        if (!region)
+            continue;
+        const QString regionName = region->displayName.isEmpty() ? region->id : region->displayName;
+        QList<Spec> specs;
+        for (const Component &c : region->components) {
+            specs.append({ HistoryRecorder::latencyKey(
+                               StatusMonitor::componentTargetId(region->id, c.id)),
+                tr("%1 (%2)").arg(c.displayName.isEmpty() ? c.id : c.displayName, regionName) });
+        }
+        all += specs;
+        groups.append({ tr("Latency, %1 (ms)").arg(regionName), specs });
+    }
+    groups.prepend({ tr("Latency, all components (ms)"), all });
+    if (profile.indexSync) {
+        groups.append({ tr("Index sync lag (documents)"),
+            { { HistoryRecorder::indexLagDocumentsKey(), tr("Documents missing") } } });
+        groups.append({ tr("Index sync lag (s)"),
+            { { HistoryRecorder::indexLagSecondsKey(), tr("Index lag, s") } } });
+    }
+    if (profile.storageReplication) {
+        groups.append({ tr("Storage replication lag (s)"),
+            { { HistoryRecorder::replicationLagSecondsKey(), tr("Replication lag, s") } } });
+    }
+    m_seriesGroups.clear();
+    {
+        const QSignalBlocker quiet(m_seriesPicker); // one reload below, not one per item
+        m_seriesPicker->clear();
+        for (const auto &[name, specs] : std::as_const(groups)) {
+            m_seriesPicker->addItem(name);
+            m_seriesGroups.append(specs);
+        }
+        m_seriesPicker->setCurrentIndex(0);
+    }
+    m_seriesPicker->setEnabled(true);
+    showHistorySeries(0);
+
+    // Notifications: decided from this engine's changes, shown through the tray.
+    auto *notifier = new Notifier(Clock::system(), m_profileScope);
+    notifier->setDisplayNames(Notifier::displayNamesFrom(profile));
+    notifier->attach(engine);
+    m_tray->setDesktopNotifications(profile.notifications.desktop);
+    // Direct (same thread): Notification is not a registered metatype, so it cannot queue.
+    connect(notifier, &Notifier::notify, m_tray, &TrayNotifier::showNotification);
+
+    if (!profile.notifications.webhook)
+        return;
+    // The webhook URL is a secret: read asynchronously (a keychain may prompt), never logged.
+    const WebhookSettings hook = *profile.notifications.webhook;
+    auto *secrets = new SecretStore(m_profileScope);
+    const QPointer<QObject> scope = m_profileScope;
+    secrets->read(hook.url, [this, scope, notifier, hook](Result<QByteArray> value) {
+        if (!scope) // another profile was opened meanwhile
+            return;
+        if (!value) {
+            logMessage({}, tr("webhook"), QStringLiteral("unavailable"),
+                tr("Notifications are not posted to the webhook: %1").arg(value.error()));
+            return;
+        }
+        const QUrl url(QString::fromUtf8(*value), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http")) {
+            // Not the value itself: it is a secret even when it is a wrong one.
+            logMessage({}, tr("webhook"), QStringLiteral("unavailable"),
+                tr("Notifications are not posted to the webhook: %1 does not hold an http(s) URL")
+                    .arg(hook.url.describe()));
+            return;
+        }
+        auto *webhook = new Webhook(m_monitor->engine()->network(), url,
+            Webhook::Options { .timeoutMs = hook.timeoutMs }, scope);
+        connect(notifier, &Notifier::notify, webhook,
+            [webhook](const Notification &n) { webhook->send(n.text()); });
+        connect(webhook, &Webhook::finished, this, [this](quint64, bool ok, const QString &detail) {
+            if (!ok)
+                logMessage({}, tr("webhook"), QStringLiteral("failed"),
+                    tr("A notification could not be posted to the webhook: %1").arg(detail));
+        });
+        logMessage({}, tr("webhook"), QStringLiteral("ready"),
+            tr("Notifications are also posted to the webhook in %1").arg(hook.url.describe()));
+    });
+}
+
+void MainWindow::showHistorySeries(int pickerIndex)
+{
+    if (pickerIndex < 0 || pickerIndex >= m_seriesGroups.size())
+        return;
+    m_chart->setSeries(m_seriesGroups.at(pickerIndex));
+    m_chart->setTitle(m_seriesPicker->itemText(pickerIndex));
+}
+
+void MainWindow::showOpenDialog()
+{
+    // open(), not exec(): a nested event loop would let probe results re-enter the window.
+    auto *dialog = new QFileDialog(
+        this, tr("Open profile"), QString(), tr("Profiles (*.json);;All files (*)"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    connect(dialog, &QFileDialog::fileSelected, this,
+        [this](const QString &path) { openProfile(path); });
+    dialog->open();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = m_settings->value(settings::kRecentProfiles);
+    int n = 0;
+    for (const QString &path : recent) {
+        ++n;
+        QAction *a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(n).arg(path));
+        a->setShortcut(QKeySequence(QStringLiteral("Alt+%1").arg(n)));
+        connect(a, &QAction::triggered, this, [this, path] { openProfile(path); });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+bool MainWindow::openProfile(const QString &path)
+{
+    auto loaded = ProfileLoader::loadFile(path);
+    if (!loaded) {
+        if (m_errorDialog)
+            m_errorDialog->deleteLater();
+        m_errorDialog
+            = new ProfileErrorDialog(path, ProfileLoader::formatIssues(loaded.error(), path), this);
+        m_errorDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_errorDialog, &ProfileErrorDialog::openAnotherRequested, this,
+            &MainWindow::showOpenDialog);
+        if (!m_monitor) {
+            m_placeholder->setText(
+                tr("The profile %1 has problems; nothing is watched.").arg(path));
+            m_stack->setCurrentIndex(0);
+        }
+        m_errorDialog->open();
+        return false;
+    }
+    const Profile &profile = *loaded;
+    if (m_monitor) {
+        // Cut it off first: a result still on its way must not land in the new profile's view.
+        m_monitor->engine()->disconnect(this);
+        m_monitor->disconnect(this);
+        m_monitor->engine()->stop();
+        delete m_profileScope; // at once: nothing of it may outlive the engine going away
+        m_profileScope = nullptr;
+        m_monitor->deleteLater();
+    }
+    m_events->clear();
+    qDeleteAll(m_panels);
+    m_panels.clear();
+    m_selectedRegion.clear();
+    m_selectedComponent.clear();
+
+    m_monitor = new StatusMonitor(profile, Clock::system(), StatusMonitor::Mode::Continuous, this);
+    connect(m_monitor, &StatusMonitor::changed, this, &MainWindow::scheduleRefresh);
+    connect(m_monitor, &StatusMonitor::sampled, this, &MainWindow::scheduleRefresh);
+    connect(m_monitor->engine(), &ProbeEngine::stateChanged, this, &MainWindow::recordTransition);
+
+    m_certificates->setThresholds(
+        profile.objectives.certificateWarningDays, profile.objectives.certificateCriticalDays);
+    m_indexSync->setThresholds(
+        profile.objectives.indexLagDocuments, profile.objectives.indexLagSeconds);
+    for (const Region *region : { profile.primary(), profile.secondary() }) {
+        if (!region)
+            continue;
+        auto *panel = new RegionPanel(region->id, m_regionsArea);
+        connect(panel, &RegionPanel::tileSelected, this, &MainWindow::showDetail);
+        m_regionsArea->layout()->addWidget(panel);
+        m_panels.insert(region->id, panel);
+    }
+    setWindowTitle(tr("DR Console \u2014 %1 (%2)").arg(profile.name, QFileInfo(path).fileName()));
+    m_settings->addRecentProfile(QFileInfo(path).absoluteFilePath());
+    m_settings->setValue(settings::kLastProfile, QFileInfo(path).absoluteFilePath());
+    rebuildRecentMenu();
+    wireProfile(profile);
+    m_actions.value(QStringLiteral("refresh"))->setEnabled(true);
+    m_stack->setCurrentIndex(1);
+    refreshView(); // "not checked yet" everywhere until the first results
+    m_monitor->start();
+    return true;
+}
+
+void MainWindow::refreshNow()
+{
+    if (m_monitor)
+        m_monitor->engine()->probeAllNow();
+}
+
+void MainWindow::scheduleRefresh()
+{
+    if (!m_refreshTimer->isActive())
+        m_refreshTimer->start();
+}
+
+ComponentTile *MainWindow::tile(const QString &regionId, const QString &componentId) const
+{
+    RegionPanel *panel = m_panels.value(regionId);
+    return panel ? panel->tile(componentId) : nullptr;
+}
+
+QString MainWindow::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+QString MainWindow::statusText() const
+{
+    return m_status->text();
+}
+
+void MainWindow::refreshView()
+{
+    if (!m_monitor)
+        return;
+    m_snapshot = m_monitor->snapshot();
+    m_tray->updateFromSnapshot(m_snapshot); // coalesced with the rest of the view
+    m_components->setSnapshot(m_snapshot);
+    m_certificates->setSnapshot(m_snapshot);
+    for (const QJsonValue &rv : m_snapshot.value(QStringLiteral("regions")).toArray()) {
+        const QJsonObject region = rv.toObject();
+        if (RegionPanel *panel = m_panels.value(region.value(QStringLiteral("id")).toString()))
+            panel->update(region, *m_components, m_highContrast);
+    }
+    m_global->update(m_snapshot);
+    m_indexSync->update(m_snapshot);
+    m_replication->update(m_snapshot);
+    if (!m_selectedRegion.isEmpty())
+        showDetail(m_selectedRegion, m_selectedComponent);
+
+    const ProbeEngine *engine = m_monitor->engine();
+    const QStringList ids = engine->targetIds();
+    qsizetype answered = 0;
+    int cycleMs = 0;
+    for (const QString &id : ids) {
+        const TargetStatus *st = engine->status(id);
+        if (!st)
+            continue;
+        if (st->last)
+            ++answered;
+        cycleMs = cycleMs == 0 ? st->target.settings.intervalMs
+                               : qMin(cycleMs, st->target.settings.intervalMs);
+    }
+    if (ids.isEmpty()) {
+        // The engine gets its targets once the profile's secret references are resolved.
+        m_status->setText(tr("Preparing the checks (reading the profile's secrets)\u2026"));
+        return;
+    }
+    m_status->setText(
+        tr("Probe cycle: every %1 s \u00b7 Last refresh: %2 \u00b7 %3 of %4 checks answered")
+            .arg(cycleMs / 1000.0, 0, 'g', 3)
+            .arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss")))
+            .arg(answered)
+            .arg(ids.size()));
+}
+
+void MainWindow::showDetail(const QString &regionId, const QString &componentId)
+{
+    for (RegionPanel *panel : std::as_const(m_panels)) {
+        for (ComponentTile *t : panel->tiles())
+            t->setSelected(t->regionId() == regionId && t->componentId() == componentId);
+    }
+    m_selectedRegion = regionId;
+    m_selectedComponent = componentId;
+    const int row = m_components->rowOf(regionId, componentId);
+    if (row < 0)
+        return;
+    const ComponentModel::Row &r = m_components->row(row);
+    QString endpoint;
+    for (const QJsonValue &rv : m_snapshot.value(QStringLiteral("regions")).toArray()) {
+        if (rv.toObject().value(QStringLiteral("id")).toString() != regionId)
+            continue;
+        for (const QJsonValue &cv : rv.toObject().value(QStringLiteral("components")).toArray()) {
+            if (cv.toObject().value(QStringLiteral("id")).toString() == componentId)
+                endpoint = cv.toObject().value(QStringLiteral("endpoint")).toString();
+        }
+    }
+    m_detail->setPlainText(
+        tr("%1 \u2014 %2\nKind: %3\nEndpoint: %4\nState: %5\nLatency: %6\nLast check: %7\n\n%8")
+            .arg(r.regionName, r.componentName, r.kind, endpoint, ComponentModel::stateText(r),
+                r.latencyMs >= 0 ? QStringLiteral("%1 ms").arg(r.latencyMs)
+                                 : QStringLiteral("\u2014"),
+                r.checkedAt.isValid() ? r.checkedAt.toLocalTime().toString(Qt::ISODate)
+                                      : tr("not checked yet"),
+                r.detail));
+}
+
+void MainWindow::recordTransition(
+    const QString &id, HealthState from, HealthState to, const QString &reason)
+{
+    EventLogModel::Event e;
+    e.at = QDateTime::currentDateTimeUtc();
+    e.component = id;
+    if (const TargetStatus *st = m_monitor ? m_monitor->engine()->status(id) : nullptr) {
+        e.region = st->target.regionId;
+        e.component = st->target.componentId;
+        if (st->last && st->last->finishedAt.isValid())
+            e.at = st->last->finishedAt;
+        if (id.startsWith(StatusMonitor::certificateTargetId(QString())))
+            e.component = tr("certificate %1").arg(st->target.componentId);
+        else if (const Region *region = m_monitor->profile().region(e.region)) {
+            if (const Component *c = region->component(st->target.componentId))
+                e.component = c->displayName.isEmpty() ? c->id : c->displayName;
+        }
+    }
+    e.from = stateName(from);
+    e.to = stateName(to);
+    e.reason = reason;
+    m_events->append(e);
+    m_eventView->scrollToBottom();
+    scheduleRefresh();
+}
+
+void MainWindow::setHighContrast(bool on)
+{
+    m_highContrast = on;
+    m_settings->setValue(settings::kHighContrastTheme, on);
+    Theme::apply(on);
+    refreshView();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_settings->setValue(settings::kWindowGeometry, saveGeometry());
+    m_settings->setValue(settings::kWindowState, saveState());
+    m_settings->sync();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace dr::ui
