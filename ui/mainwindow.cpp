@@ -326,8 +326,8 @@ void MainWindow::createTray()
     connect(m_tray, &TrayNotifier::activated, this, bringBack);
     // No tray (or desktop notifications off): the operator still reads it in the window.
     connect(m_tray, &TrayNotifier::unshown, this, [this](const QString &title, const QString &message) {
+        // Not statusBar()->showMessage(): the permanent status text takes the whole bar.
         logMessage({}, tr("notification"), QStringLiteral("notified"), title + u": " + message);
-        statusBar()->showMessage(title, 10000);
     });
 }
 

@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <cstdio>
 #include <string_view>
 
 int main(int argc, char *argv[])
@@ -37,8 +38,17 @@ int main(int argc, char *argv[])
         QStringLiteral("The deployment profile to watch."), QStringLiteral("P"));
     const QCommandLineOption verboseOption(
         QStringLiteral("verbose"), QStringLiteral("Debug diagnostics on stderr."));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+        QStringLiteral("Save a picture of the window to FILE (PNG) after --screenshot-delay "
+                       "seconds, then quit (for documentation; works offscreen)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
+        QStringLiteral("Seconds to wait before the screenshot (default 8)."), QStringLiteral("S"),
+        QStringLiteral("8"));
     parser.addOption(profileOption);
     parser.addOption(verboseOption);
+    parser.addOption(screenshotOption);
+    parser.addOption(delayOption);
     parser.process(app);
     dr::log::init({ parser.isSet(verboseOption), true, {} });
 
@@ -54,6 +64,18 @@ int main(int argc, char *argv[])
     if (!profile.isEmpty()) {
         // Once the event loop runs, so that an error dialog has a shown window to sit on.
         QTimer::singleShot(0, &window, [&window, profile] { window.openProfile(profile); });
+    }
+    if (parser.isSet(screenshotOption)) {
+        window.resize(1500, 950);
+        const QString file = parser.value(screenshotOption);
+        QTimer::singleShot(parser.value(delayOption).toInt() * 1000, &window, [&window, &app, file] {
+            if (!window.grab().save(file, "PNG")) {
+                std::fprintf(stderr, "drconsole: cannot write the screenshot %s\n", qPrintable(file));
+                app.exit(1);
+                return;
+            }
+            app.quit();
+        });
     }
     return app.exec();
 }
