@@ -40,37 +40,15 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "toolrun.h"
+
 using namespace dr;
 using namespace dr::ui;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-// A test may block on a tool; production code may not (it never calls waitFor*).
-Run runTool(const QString &program, const QStringList &args, int timeoutMs = 180000)
-{
-    QProcess p;
-    p.start(program, args);
-    Run run;
-    if (!p.waitForStarted(5000))
-        return run;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(2000);
-        run.err = "timed out";
-        return run;
-    }
-    run.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    run.out = p.readAllStandardOutput();
-    run.err = p.readAllStandardError();
-    return run;
-}
+using Run = dr::test::ToolRun;
+using dr::test::runTool;
 
 const QStringList kComponents { QStringLiteral("bot-api"), QStringLiteral("knowledge-base"),
     QStringLiteral("search-index"), QStringLiteral("storage") };
