@@ -181,6 +181,28 @@ struct NotificationSettings
     std::optional<WebhookSettings> webhook;
 };
 
+// Who may act on this deployment, and how a run is recorded: the operator directory (a file
+// beside the profile, shared by every workstation that opens it) and the audit trail's HMAC key
+// (the OS keychain by default; a 0600 key file for headless automation).
+struct AuditSettings
+{
+    std::optional<SecretRef> key; // empty: the keychain entry "audit-key/PROFILE-NAME"
+};
+
+// How failovers, failbacks and drills run (docs/PROFILE.md, "runbook").
+struct RunbookSettings
+{
+    int verifyCount = 3;              // synthetic chats in a row answered by the target
+    int verifyTimeoutMs = 60000;      // how long the verify step may try
+    int cooldownMs = 300 * 1000;      // no new switch this soon after one, unless break-glass
+    QString lockContainer = QStringLiteral("drconsole-lock");
+    int lockLeaseMs = 30 * 1000;      // 15-60 s (a blob lease), renewed at a third
+    int drillHoldMs = 60 * 1000;      // a drill stays failed over this long
+    int stepTimeoutMs = 120 * 1000;   // default per step
+    int syncTimeoutMs = 1800 * 1000;  // the index sync steps
+    int syncConcurrency = 4;          // index batches in flight
+};
+
 struct Profile
 {
     static constexpr int kSchemaVersion = 1;
@@ -198,6 +220,9 @@ struct Profile
     std::optional<StorageReplicationSettings> storageReplication;
     std::optional<SyntheticChatSettings> syntheticChat;
     NotificationSettings notifications; // defaults when the section is absent
+    QString operatorsFile;               // absolute; default operators.json beside the profile
+    AuditSettings audit;
+    RunbookSettings runbook;
 
     const Region *region(const QString &regionId) const;
     const Region *primary() const;

@@ -480,6 +480,15 @@ public:
             p.syntheticChat = syntheticChat(*o, r.at(QStringLiteral("syntheticChat")));
         if (const auto o = r.object(QStringLiteral("notifications"), false))
             p.notifications = notifications(*o, r.at(QStringLiteral("notifications")));
+        p.operatorsFile = resolvePath(r.string(QStringLiteral("operators"), false).value_or(QStringLiteral("operators.json")));
+        if (const auto o = r.object(QStringLiteral("audit"), false)) {
+            ObjectReader a(*o, r.at(QStringLiteral("audit")), m_diag);
+            if (a.has(QStringLiteral("key")))
+                p.audit.key = secretRef(a.raw(QStringLiteral("key")), a.at(QStringLiteral("key")));
+            a.finish();
+        }
+        if (const auto o = r.object(QStringLiteral("runbook"), false))
+            p.runbook = runbook(*o, r.at(QStringLiteral("runbook")));
         r.finish();
         return true;
     }
@@ -569,6 +578,23 @@ private:
                 s.path = *path;
         }
         timing(r, s.intervalMs, s.timeoutMs);
+        r.finish();
+        return s;
+    }
+
+    RunbookSettings runbook(const QJsonObject &o, const QString &ptr)
+    {
+        RunbookSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        s.verifyCount = int(r.integer(QStringLiteral("verifyCount"), 1, 100, false).value_or(s.verifyCount));
+        s.verifyTimeoutMs = r.seconds(QStringLiteral("verifyTimeoutSeconds"), 1, 3600).value_or(s.verifyTimeoutMs);
+        s.cooldownMs = r.seconds(QStringLiteral("cooldownSeconds"), 0, 86400).value_or(s.cooldownMs);
+        s.lockContainer = r.string(QStringLiteral("lockContainer"), false).value_or(s.lockContainer);
+        s.lockLeaseMs = r.seconds(QStringLiteral("lockLeaseSeconds"), 15, 60).value_or(s.lockLeaseMs);
+        s.drillHoldMs = r.seconds(QStringLiteral("drillHoldSeconds"), 0, 86400).value_or(s.drillHoldMs);
+        s.stepTimeoutMs = r.seconds(QStringLiteral("stepTimeoutSeconds"), 1, 86400).value_or(s.stepTimeoutMs);
+        s.syncTimeoutMs = r.seconds(QStringLiteral("syncTimeoutSeconds"), 1, 7 * 86400).value_or(s.syncTimeoutMs);
+        s.syncConcurrency = int(r.integer(QStringLiteral("syncConcurrency"), 1, 32, false).value_or(s.syncConcurrency));
         r.finish();
         return s;
     }

@@ -1,0 +1,102 @@
+#include "cli.h"
+
+#include "profile/profileloader.h"
+#include "secrets/secretstore.h"
+#include "status/statusmonitor.h"
+
+#include <QFile>
+
+#include <cstdio>
+#include <termios.h>
+#include <unistd.h>
+
+namespace drctl {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void printOut(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+int failWith(int code, const QString &message)
+{
+    const QByteArray bytes = (QStringLiteral("drctl: ") + message + u'\n').toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+    return code;
+}
+
+std::optional<dr::Profile> loadProfile(const QString &path, int *exitCode)
+{
+    if (path.isEmpty()) {
+        *exitCode = failWith(1, QStringLiteral("--profile FILE is required"));
+        return std::nullopt;
+    }
+    auto loaded = dr::ProfileLoader::loadFile(path);
+    if (!loaded) {
+        const QString issues = dr::ProfileLoader::formatIssues(loaded.error(), path);
+        *exitCode = failWith(int(dr::StatusExit::ProfileInvalid),
+                             QStringLiteral("the profile %1 is invalid (%2 problem%3):\n%4")
+                                 .arg(path)
+                                 .arg(loaded.error().size())
+                                 .arg(loaded.error().size() == 1 ? QString() : QStringLiteral("s"))
+                                 .arg(issues));
+        return std::nullopt;
+    }
+    return *loaded;
+}
+
+bool useColor(const QCommandLineParser &parser, const Common &common)
+{
+    return !parser.isSet(common.noColor) && qEnvironmentVariableIsEmpty("NO_COLOR") && ::isatty(STDOUT_FILENO);
+}
+
+// Reads a secret value: from a file, from a terminal without echo, or from piped stdin.
+dr::Result<QByteArray> readSecretValue(const QString &fromFile, const QString &prompt)
+{
+    if (!fromFile.isEmpty()) {
+        QFile f(fromFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return dr::fail(QStringLiteral("cannot read %1: %2").arg(fromFile, f.errorString()));
+        QByteArray value = f.read(dr::SecretStore::kMaxSecretBytes + 1);
+        if (value.size() > dr::SecretStore::kMaxSecretBytes)
+            return dr::fail(QStringLiteral("%1 is larger than %2 bytes").arg(fromFile).arg(dr::SecretStore::kMaxSecretBytes));
+        while (value.endsWith('\n') || value.endsWith('\r'))
+            value.chop(1);
+        return value;
+    }
+    const bool tty = ::isatty(STDIN_FILENO);
+    termios saved{};
+    if (tty) {
+        std::fputs(qPrintable(prompt + QStringLiteral(" (not echoed): ")), stderr);
+        std::fflush(stderr);
+        ::tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    QByteArray value;
+    char buffer[4096];
+    while (value.size() <= dr::SecretStore::kMaxSecretBytes) {
+        if (!std::fgets(buffer, sizeof buffer, stdin))
+            break;
+        value += buffer;
+        if (tty && value.endsWith('\n'))
+            break; // one line at a terminal
+    }
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fputs("\n", stderr);
+    }
+    if (value.size() > dr::SecretStore::kMaxSecretBytes)
+        return dr::fail(QStringLiteral("the secret is larger than %1 bytes").arg(dr::SecretStore::kMaxSecretBytes));
+    while (value.endsWith('\n') || value.endsWith('\r'))
+        value.chop(1);
+    if (value.isEmpty())
+        return dr::fail(QStringLiteral("no secret was given"));
+    return value;
+}
+
+} // namespace drctl

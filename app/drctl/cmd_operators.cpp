@@ -1,0 +1,11 @@
+#include "cli.h"
+#include "commands.h"
+
+namespace drctl {
+
+int runOperators(QCoreApplication &, const QStringList &)
+{
+    return failWith(1, QStringLiteral("not implemented yet"));
+}
+
+} // namespace drctl

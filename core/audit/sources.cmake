@@ -1,0 +1,4 @@
+# The tamper-evident audit trail (owned by core/audit).
+target_sources(drcore PRIVATE
+    audit/audittrail.h
+)

@@ -1,0 +1,4 @@
+# Operators and authorisation (owned by core/auth).
+target_sources(drcore PRIVATE
+    auth/operatordirectory.h
+)

@@ -1,0 +1,22 @@
+#pragma once
+
+// Where DR Console keeps what belongs to this workstation: run journals and the audit trail,
+// one folder per profile. drconsole and drctl share it, so a run started in one is seen (and
+// can be resumed) in the other.
+//
+//   $DRCONSOLE_DATA_DIR, else ~/.local/share/drconsole (QStandardPaths::GenericDataLocation)
+//     profiles/NAME/journal.sqlite   runs and their steps (core/runbook/runjournal.h)
+//     profiles/NAME/audit.sqlite     the hash-chained audit trail (core/audit/audittrail.h)
+
+#include "profile/profile.h"
+
+#include <QString>
+
+namespace dr {
+
+QString dataDir();
+// The folder of one profile's workstation data (created on demand by the stores), named after
+// the profile's name with anything but [A-Za-z0-9._-] replaced.
+QString profileDataDir(const Profile &profile);
+
+} // namespace dr

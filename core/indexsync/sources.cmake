@@ -1,0 +1,4 @@
+# The index sync engine (owned by core/indexsync).
+target_sources(drcore PRIVATE
+    indexsync/indexsync.h
+)

@@ -1,0 +1,5 @@
+# Global routing: the HAProxy runtime API and the routing switch (owned by core/routing).
+target_sources(drcore PRIVATE
+    routing/haproxyruntime.cpp routing/haproxyruntime.h
+    routing/routingswitch.h
+)

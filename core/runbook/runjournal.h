@@ -1,0 +1,88 @@
+#pragma once
+
+// The run journal: every run and every step's intent and result, written to SQLite (WAL)
+// before and after the step runs, so a run interrupted by a crash, a kill or a power cut is
+// found at next start and can be resumed or rolled back exactly where it stopped.
+// Location: profileDataDir(profile)/journal.sqlite. Several processes may open one journal.
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "profile/profile.h"
+#include "runbook.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace dr {
+
+struct RunRecord
+{
+    QString id;               // "20261126-101502-planned-failover-3f2a" (sortable, unique)
+    QString kind, mode, source, target;
+    QString profileName;
+    QString operatorName, approverName;
+    QString host;             // the workstation
+    qint64 pid = 0;           // the process running it (0 when none)
+    QJsonObject params;
+    RunState state = RunState::Running;
+    QString outcome;          // one line: "north serves; RTO 2.4 s", "halted at ...: ..."
+    QDateTime started, ended;
+    QJsonObject data;         // merged step data (switchAt, rtoMs, rpoExposure, ...)
+    QJsonObject toJson() const;
+};
+
+struct StepRecord
+{
+    int index = 0;
+    QString id, title;
+    StepKind kind = StepKind::Action;
+    bool critical = true;
+    bool reversible = false;
+    StepState state = StepState::Pending;
+    int attempts = 0;
+    QDateTime started, ended;
+    QString detail;
+    QJsonObject data;
+    QJsonObject toJson() const;
+};
+
+class RunJournal
+{
+public:
+    RunJournal(const QString &databasePath, const Clock *clock = Clock::system());
+    ~RunJournal();
+    RunJournal(const RunJournal &) = delete;
+    RunJournal &operator=(const RunJournal &) = delete;
+
+    static QString defaultPath(const Profile &profile);
+    static QString newRunId(const QString &kind, const QDateTime &now);
+
+    Result<void> open();
+
+    Result<void> createRun(const RunRecord &run, const QList<Step> &steps);
+    Result<void> updateRun(const RunRecord &run);
+    Result<void> updateStep(const QString &runId, const StepRecord &step);
+    Result<void> appendLog(const QString &runId, const QString &line);
+
+    Result<std::optional<RunRecord>> run(const QString &runId) const;
+    Result<QList<RunRecord>> runs(int limit = 0) const; // newest first
+    Result<QList<StepRecord>> steps(const QString &runId) const;
+    Result<QStringList> log(const QString &runId) const;
+
+    // Runs in state Running whose process is gone (pid not alive on this host, or another
+    // host's run): the interrupted runs to offer for resume.
+    Result<QList<RunRecord>> interruptedRuns() const;
+    // Records that this process now drives the run (its pid), for resume.
+    Result<void> claim(const QString &runId, qint64 pid);
+
+private:
+    QString m_path;
+    const Clock *m_clock;
+    QString m_connection;
+};
+
+} // namespace dr

@@ -1,0 +1,7 @@
+#include "runlock.h"
+
+namespace dr {
+
+RunLock::~RunLock() = default;
+
+} // namespace dr
