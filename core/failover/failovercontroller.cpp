@@ -1,0 +1,10 @@
+#include "failovercontroller.h"
+
+namespace dr {
+
+struct FailoverController::Private
+{ };
+
+FailoverController::~FailoverController() = default;
+
+} // namespace dr
