@@ -9,6 +9,14 @@
 // audit.key reference says (a 0600 file for headless automation); see loadAuditKey().
 //
 // Location: profileDataDir(profile)/audit.sqlite (common/datapaths.h).
+//
+// Besides the chain, the file keeps a "head" record (last seq and hash, with an HMAC of its
+// own), so that removing entries from the END of the trail is found too; a chain alone cannot
+// tell a truncated trail from a short one. Replacing the whole file with an older copy of
+// itself is not detectable from the file alone (that needs a copy elsewhere, issue 6).
+//
+// An AuditTrail is used from the thread that opened it (a Qt Sql connection is per thread).
+// Listing entries needs no key (viewers may read the trail); append() and verify() do.
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -44,7 +52,7 @@ struct AuditFilter
 {
     QDateTime from, to;  // invalid: unbounded
     QString actor, runId, kind, text; // empty: any; text matches summary (case-insensitive)
-    int limit = 0;       // 0: all
+    int limit = 0;       // 0: all; else the last `limit` matching entries (still in seq order)
 };
 
 struct AuditVerification
@@ -74,6 +82,8 @@ public:
     Result<AuditEntry> append(const QString &kind, const QString &actor, const QString &runId,
                               const QString &summary, const QJsonObject &data = {});
     Result<QList<AuditEntry>> entries(const AuditFilter &filter = {}) const;
+    // Walks the whole trail in seq order and names the first bad entry; an Err result means
+    // the trail could not be read at all, not that it is broken.
     Result<AuditVerification> verify() const;
 
     // The bytes that are hashed: public for tests and for remote copies (issue 6).
@@ -91,8 +101,15 @@ private:
 // When the keychain entry is missing and `createIfMissing`, a random 32-byte key is created
 // there. When no keychain is available, the error says so and names the alternative (a
 // key-file reference with 0600 permissions in the profile's "audit": {"key": {"file": ...}});
-// it never writes a key to disk by itself.
+// it never writes a key to disk by itself. A key is created only when no trail exists yet for
+// the profile: a new key for an existing trail would make it unverifiable. The key is the
+// secret's bytes as stored (at least 16); a created key is the base64 text of 32 random
+// bytes, so it can be copied into a key file as is. `store` must outlive the call.
 void loadAuditKey(SecretStore *store, const Profile &profile, bool createIfMissing,
                   std::function<void(Result<QByteArray>)> done);
+
+// An entry for tools: {"seq", "at", "kind", "actor", "runId", "summary", "data", "prevHash",
+// "hash"}.
+QJsonObject auditEntryToJson(const AuditEntry &entry);
 
 } // namespace dr

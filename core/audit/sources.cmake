@@ -1,4 +1,5 @@
 # The tamper-evident audit trail (owned by core/audit).
 target_sources(drcore PRIVATE
     audit/audittrail.h
+    audit/audittrail.cpp
 )
