@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 namespace dr {
 
@@ -27,6 +28,7 @@ enum class RunState {
 QString stepKindName(StepKind kind);   // "gate", "action", "verify", "acknowledge", "approval"
 QString stepStateName(StepState state); // "pending", "running", "succeeded", ...
 QString runStateName(RunState state);   // "running", "succeeded", "failed", "halted", "rolled-back"
+std::optional<StepKind> stepKindFromName(const QString &name);
 std::optional<StepState> stepStateFromName(const QString &name);
 std::optional<RunState> runStateFromName(const QString &name);
 
