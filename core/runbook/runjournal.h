@@ -4,6 +4,15 @@
 // before and after the step runs, so a run interrupted by a crash, a kill or a power cut is
 // found at next start and can be resumed or rolled back exactly where it stopped.
 // Location: profileDataDir(profile)/journal.sqlite. Several processes may open one journal.
+//
+// Contract:
+// - Every write is one SQLite transaction (BEGIN IMMEDIATE ... COMMIT, synchronous=FULL), so a
+//   kill -9 at any moment leaves either the previous or the next consistent state.
+// - Times are stored as UTC milliseconds; params and data as compact JSON.
+// - A run is "driven" by one process (pid + host). interruptedRuns() lists the running or
+//   halted runs that no live process drives; claim() refuses a run that another live process
+//   (or another engine in this process) drives.
+// - Before open() (or after it failed) every call answers an error saying why.
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -15,6 +24,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace dr {
@@ -61,7 +71,8 @@ public:
     static QString defaultPath(const Profile &profile);
     static QString newRunId(const QString &kind, const QDateTime &now);
 
-    Result<void> open();
+    Result<void> open(); // creates the folder and the schema; WAL; refuses a newer schema
+    QString path() const { return m_path; }
 
     Result<void> createRun(const RunRecord &run, const QList<Step> &steps);
     Result<void> updateRun(const RunRecord &run);
@@ -79,10 +90,25 @@ public:
     // Records that this process now drives the run (its pid), for resume.
     Result<void> claim(const QString &runId, qint64 pid);
 
+    // RunbookEngine says which runs it drives, so that a run left behind by an engine that
+    // was destroyed counts as interrupted even though its process (this one) is alive.
+    static void setDrivenInThisProcess(const QString &runId, bool driven);
+    static bool isDrivenInThisProcess(const QString &runId);
+
+    static constexpr int kSchemaVersion = 1;
+
 private:
+    Result<void> write(const std::function<Result<void>()> &work);
+    Result<void> exec(const QString &sql);
+    Result<void> createSchema();
+    Result<int> schemaVersion();
+    QString notOpen() const;
+
     QString m_path;
     const Clock *m_clock;
     QString m_connection;
+    bool m_open = false;
+    QString m_error;
 };
 
 } // namespace dr
