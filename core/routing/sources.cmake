@@ -1,5 +1,6 @@
 # Global routing: the HAProxy runtime API and the routing switch (owned by core/routing).
 target_sources(drcore PRIVATE
     routing/haproxyruntime.cpp routing/haproxyruntime.h
-    routing/routingswitch.h
+    routing/haproxyswitch.cpp routing/haproxyswitch.h
+    routing/routingswitch.cpp routing/routingswitch.h
 )
