@@ -11,6 +11,29 @@
 //
 // Every state change is also handed to the audit sink (kind, summary, data), which the caller
 // wires to the audit trail with the acting operator.
+//
+// Details of the contract:
+// - A step's `done` is called on the engine's thread, once; a second call, a call after the
+//   step's timeout or after the engine is destroyed is ignored. `done` may be called from
+//   inside `run` (it is handled on the next event loop turn).
+// - Retries follow a failure, never the timeout of an Action (it may still be under way).
+//   Undo work gets the step's timeout and retries too.
+// - An acknowledgement waits for a person without a timeout; timeoutMs applies to the step's
+//   `run`, if it has one, which runs after the acknowledgement. The step's data records
+//   "acknowledgedBy". halt()/cancel() while waiting take effect at once (the step goes back
+//   to pending and is asked again on resume).
+// - A step whose outcome data holds "outcome" (a string) gives the run's outcome line on
+//   success ("north serves; RTO 2.4 s"); else it is "all N steps done".
+// - Undo covers steps with an undo that succeeded, whose undo failed before, or (after an
+//   interruption) that were running; irreversible and skipped steps are left as they are.
+// - rollback() first runs again the succeeded steps flagged rerunOnResume (the lock), then
+//   undoes newest first, so their own undo (the release) comes last.
+// - Audit kinds: "run-state" (data.event: started, resumed, rollback-started,
+//   halt-requested, cancel-requested, succeeded, failed, halted, rolled-back), "gate",
+//   "approval", "acknowledgement" and "step" (actions, verifications, undoes: data.undo).
+//   data always holds runId.
+// - The journal must outlive the engine. Destroying the engine mid-run leaves the run
+//   interrupted in the journal (RunJournal::interruptedRuns lists it), ready for resume.
 
 #include "common/clock.h"
 #include "common/result.h"
