@@ -22,6 +22,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace dr {
@@ -63,6 +64,10 @@ enum class Permission {
 };
 
 Result<void> authorise(const SignedInOperator &who, Permission permission);
+// The roles that hold `permission` (what authorise() checks), for the UI to show.
+QList<Role> rolesFor(Permission permission);
+// What a permission lets an operator do, for messages ("run a failover").
+QString permissionDescription(Permission permission);
 
 // The two-person rule: a production profile needs an approver who is a different person from
 // the operator, holds the approver (or admin) role, and signed in too. Other environments
@@ -103,14 +108,30 @@ public:
     // Failure messages never say whether the name or the passphrase was wrong.
     Result<SignedInOperator> signIn(const QString &name, const QByteArray &passphrase);
 
-    // PBKDF2-HMAC-SHA256 (OpenSSL), 32 bytes.
+    // PBKDF2-HMAC-SHA256 (OpenSSL), 32 bytes; empty when OpenSSL refuses.
     static QByteArray derive(const QByteArray &passphrase, const QByteArray &salt, int iterations);
+
+    // Names compare without case: "Alice" and "alice" are one person.
+    static Result<void> validateName(const QString &name);
+    static Result<void> validatePassphrase(const QByteArray &passphrase);
+
+protected:
+    // For unit tests only (a subclass exposes it): hash new passphrases with fewer iterations
+    // so a test can sign in dozens of times. It is also the minimum load() accepts, so a
+    // production directory (always kIterations) refuses a file with weaker hashes.
+    void setIterations(int iterations) { m_iterations = iterations; }
 
 private:
     Result<void> save() const;
+    // Runs `change` on freshly reloaded records under a lock file beside the directory, then
+    // saves: two workstations updating the shared file must not overwrite each other.
+    Result<void> update(const std::function<Result<void>()> &change);
+    int indexOf(const QString &name) const;
+    QString where() const;
 
     QString m_filePath;
     const Clock *m_clock;
+    int m_iterations = kIterations;
     QList<OperatorRecord> m_operators;
 };
 

@@ -1,4 +1,5 @@
 # Operators and authorisation (owned by core/auth).
 target_sources(drcore PRIVATE
     auth/operatordirectory.h
+    auth/operatordirectory.cpp
 )
