@@ -6,8 +6,10 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QSslConfiguration>
 #include <QTimer>
+#include <QUuid>
 
 namespace dr::azure {
 
@@ -563,7 +565,8 @@ void BlobClient::write(const QByteArray &verb, const QString &container, const Q
 }
 
 void BlobClient::putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
-    const QString &contentType, const QMap<QString, QString> &metadata, Callback<WriteResult> done)
+    const QString &contentType, const QMap<QString, QString> &metadata, const QString &leaseId,
+    Callback<WriteResult> done)
 {
     RawHeaders headers { { "x-ms-blob-type", "BlockBlob" } };
     if (!contentType.isEmpty()) {
@@ -574,6 +577,8 @@ void BlobClient::putBlockBlob(const QString &container, const QString &blob, con
         headers.append(Header("Content-Type", "application/octet-stream"));
     }
     addMetadata(headers, metadata);
+    if (!leaseId.isEmpty())
+        headers.append(Header("x-ms-lease-id", leaseId.toLatin1()));
     write("PUT", container, blob, QString(), headers, data, QStringLiteral("putBlockBlob"),
         std::move(done));
 }
@@ -632,6 +637,94 @@ void BlobClient::appendBlock(const QString &container, const QString &blob, cons
             QByteArray::number(*expectedOffset)));
     write("PUT", container, blob, QStringLiteral("comp=appendblock"), headers, data,
         QStringLiteral("appendBlock"), std::move(done));
+}
+
+void BlobClient::leaseBlob(const QString &container, const QString &blob, LeaseAction action,
+    const QString &leaseId, int durationSeconds, const QString &proposedLeaseId,
+    Callback<LeaseResult> done)
+{
+    QByteArray actionName;
+    int expectedStatus = 200;
+    switch (action) {
+    case LeaseAction::Acquire:
+        actionName = "acquire";
+        expectedStatus = 201;
+        break;
+    case LeaseAction::Renew:
+        actionName = "renew";
+        break;
+    case LeaseAction::Release:
+        actionName = "release";
+        break;
+    case LeaseAction::Break:
+        actionName = "break";
+        expectedStatus = 202;
+        break;
+    case LeaseAction::Change:
+        actionName = "change";
+        break;
+    }
+    const QString what = QStringLiteral("leaseBlob (%1) %2")
+                             .arg(QString::fromLatin1(actionName), describe(container, blob));
+    const auto refuse = [this, what, done](const QString &problem) {
+        failLater(what + QStringLiteral(": ") + problem, [done](const QString &e) { done(fail(e)); });
+    };
+    // Lease ids are GUIDs; anything else would only earn a 400 from the service, and a line
+    // break would end the header.
+    const auto guid = [](const QString &id) { return !QUuid::fromString(id).isNull(); };
+    RawHeaders headers { { "x-ms-lease-action", actionName } };
+    if (action == LeaseAction::Acquire) {
+        if (durationSeconds != -1 && (durationSeconds < 15 || durationSeconds > 60))
+            return refuse(QStringLiteral("a lease lasts 15-60 s or is infinite (-1), not %1 s")
+                              .arg(durationSeconds));
+        headers.append(Header("x-ms-lease-duration", QByteArray::number(durationSeconds)));
+    } else if (action == LeaseAction::Break && durationSeconds != -1) {
+        if (durationSeconds < 0 || durationSeconds > 60)
+            return refuse(QStringLiteral("a break period is 0-60 s, not %1 s").arg(durationSeconds));
+        headers.append(Header("x-ms-lease-break-period", QByteArray::number(durationSeconds)));
+    }
+    const bool needsLeaseId = action == LeaseAction::Renew || action == LeaseAction::Release
+        || action == LeaseAction::Change;
+    if (needsLeaseId && leaseId.isEmpty())
+        return refuse(QStringLiteral("the active lease id is needed"));
+    if (!leaseId.isEmpty()) {
+        if (!guid(leaseId))
+            return refuse(QStringLiteral("lease id \"%1\" is not a GUID").arg(leaseId.left(60)));
+        headers.append(Header("x-ms-lease-id", leaseId.toLatin1()));
+    }
+    if (action == LeaseAction::Change && proposedLeaseId.isEmpty())
+        return refuse(QStringLiteral("changing a lease needs the proposed lease id"));
+    if (!proposedLeaseId.isEmpty()) {
+        if (!guid(proposedLeaseId))
+            return refuse(QStringLiteral("proposed lease id \"%1\" is not a GUID")
+                              .arg(proposedLeaseId.left(60)));
+        headers.append(Header("x-ms-proposed-lease-id", proposedLeaseId.toLatin1()));
+    }
+    const auto url = resourceUrl(container, blob, QStringLiteral("comp=lease"));
+    if (!url)
+        return refuse(url.error());
+    send("PUT", *url, headers, {}, what, [done, what, expectedStatus](Result<Response> r) {
+        if (!r)
+            return done(fail(r.error()));
+        if (r->status != expectedStatus)
+            return done(fail(r->error(what)));
+        LeaseResult lease;
+        lease.leaseId = QString::fromLatin1(r->header("x-ms-lease-id"));
+        const QByteArray time = r->header("x-ms-lease-time");
+        if (!time.isEmpty())
+            lease.leaseTimeSeconds = time.toInt();
+        done(lease);
+    });
+}
+
+QString BlobClient::serviceErrorCode(const QString &error)
+{
+    // Response::error() writes "WHAT: HTTP NNN CODE[: message][ (detail)]". The first match
+    // wins: only a blob name spelling ": HTTP 409 X" itself could mislead it.
+    static const QRegularExpression pattern(
+        QStringLiteral(": HTTP [1-5][0-9][0-9] ([A-Za-z][A-Za-z0-9]*)(?::|$| )"));
+    const auto match = pattern.match(error);
+    return match.hasMatch() ? match.captured(1) : QString();
 }
 
 void BlobClient::getServiceStats(Callback<GeoReplicationStats> done)

@@ -21,6 +21,9 @@
 //
 // Blob names are sent percent-encoded except "/"; names the URL layer would rewrite (empty
 // segments, "." or "..") are refused, because they would address another blob.
+//
+// A refusal by the service keeps its error code in the message, and serviceErrorCode() reads it
+// back, so a caller can tell "leased by someone else" (409 LeaseAlreadyPresent) from a failure.
 
 #include "blobxml.h"
 #include "common/clock.h"
@@ -53,6 +56,17 @@ struct WriteResult
     QString etag;
     QDateTime lastModified;
     qint64 appendOffset = -1; // Append Block: where the block landed
+};
+
+// Lease Blob actions ("x-ms-lease-action").
+enum class LeaseAction { Acquire, Renew, Release, Break, Change };
+
+// What Lease Blob answers: the lease id (acquire, renew, change) and, for break, the seconds
+// until the lease is broken (x-ms-lease-time).
+struct LeaseResult
+{
+    QString leaseId;
+    int leaseTimeSeconds = -1;
 };
 
 struct ListBlobsOptions
@@ -114,7 +128,15 @@ public:
     // Creates or replaces a block blob in one request; metadata names are x-ms-meta-* suffixes.
     void putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
         const QString &contentType, const QMap<QString, QString> &metadata,
-        Callback<WriteResult> done);
+        Callback<WriteResult> done)
+    {
+        putBlockBlob(container, blob, data, contentType, metadata, QString(), std::move(done));
+    }
+    // The same on a blob that may be leased: a leased blob accepts a write only with its active
+    // lease id (else 412 LeaseIdMissing or LeaseIdMismatchWithBlobOperation).
+    void putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
+        const QString &contentType, const QMap<QString, QString> &metadata,
+        const QString &leaseId, Callback<WriteResult> done);
     void putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
         const QString &contentType, Callback<WriteResult> done)
     {
@@ -133,6 +155,22 @@ public:
     // duplicates: a mismatch fails with 412 AppendPositionConditionNotMet.
     void appendBlock(const QString &container, const QString &blob, const QByteArray &data,
         std::optional<qint64> expectedOffset, Callback<WriteResult> done);
+
+    // Lease Blob (PUT ?comp=lease). Acquire takes durationSeconds (-1: infinite, else 15-60)
+    // and an optional proposedLeaseId (acquiring again with the active lease's own id succeeds
+    // and restarts its duration); renew, release and change need the active leaseId; change
+    // needs proposedLeaseId; break takes durationSeconds as the break period (0-60; -1: the
+    // rest of the lease). Answers 201 (acquire), 200 (renew, change, release), 202 (break).
+    // A lease conflict is an error carrying the service's code: LeaseAlreadyPresent,
+    // LeaseIdMismatchWithLeaseOperation, LeaseNotPresentWithLeaseOperation, LeaseIsBroken...
+    void leaseBlob(const QString &container, const QString &blob, LeaseAction action,
+        const QString &leaseId, int durationSeconds, const QString &proposedLeaseId,
+        Callback<LeaseResult> done);
+
+    // The service's error code in an error message of this client ("...: HTTP 409
+    // LeaseAlreadyPresent: ..."); empty when the failure was not the service's answer (no
+    // connection, a timeout, a refused argument).
+    static QString serviceErrorCode(const QString &error);
 
     // Get Blob Service Stats (GET ?restype=service&comp=stats). Only a secondary endpoint
     // answers it: the primary refuses with 400 InvalidQueryParameterValue, as the service does.

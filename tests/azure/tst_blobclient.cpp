@@ -7,6 +7,7 @@
 #include "testhttpserver.h"
 
 #include <QElapsedTimer>
+#include <QUuid>
 #include <QNetworkAccessManager>
 #include <QTest>
 
@@ -29,6 +30,12 @@ private slots:
     void appendBlob();
     void blobMetadata();
     void serviceStats();
+    void leaseAcquireRenewRelease();
+    void leaseWrites();
+    void leaseBreakAndChange();
+    void leaseArgumentsRefused();
+    void serviceErrorCode_data();
+    void serviceErrorCode();
     void wrongKey();
     void missingContainer();
     void invalidNames();
@@ -384,6 +391,218 @@ void tst_BlobClient::serviceStats()
     QVERIFY2(refused.error().startsWith(
                  QStringLiteral("getServiceStats: HTTP 400 InvalidQueryParameterValue")),
         qPrintable(refused.error()));
+}
+
+namespace {
+QString newLeaseId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+} // namespace
+
+void tst_BlobClient::leaseAcquireRenewRelease()
+{
+    BlobClient *c = client();
+    const QString container = QStringLiteral("leases");
+    const QString blob = QStringLiteral("lock");
+    QVERIFY(await<bool>([&](auto done) { c->createContainer(container, done); }).has_value());
+    DR_VERIFY_OK(await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("{}"), QStringLiteral("application/json"), done);
+    }));
+
+    const QString mine = newLeaseId();
+    auto acquired = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, mine, done);
+    });
+    DR_VERIFY_OK(acquired);
+    QCOMPARE(acquired->leaseId, mine);
+
+    // Someone else: refused, and the refusal keeps the service's code.
+    const QString theirs = newLeaseId();
+    auto second = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, theirs, done);
+    });
+    QVERIFY(!second.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(second.error()), QStringLiteral("LeaseAlreadyPresent"));
+    QVERIFY2(second.error().startsWith(QStringLiteral("leaseBlob (acquire) leases/lock: HTTP 409")),
+        qPrintable(second.error()));
+    // Without a proposed id the service picks one, and refuses all the same.
+    auto anonymous = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, -1, {}, done);
+    });
+    QVERIFY(!anonymous.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(anonymous.error()), QStringLiteral("LeaseAlreadyPresent"));
+
+    // The holder acquiring again with its own id is what a resumed run does.
+    auto again = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, mine, done);
+    });
+    DR_VERIFY_OK(again);
+    QCOMPARE(again->leaseId, mine);
+
+    auto renewed = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Renew, mine, 0, {}, done);
+    });
+    DR_VERIFY_OK(renewed);
+    QCOMPARE(renewed->leaseId, mine);
+    auto renewedByOther = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Renew, theirs, 0, {}, done);
+    });
+    QVERIFY(!renewedByOther.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(renewedByOther.error()),
+        QStringLiteral("LeaseIdMismatchWithLeaseOperation"));
+
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Release, mine, 0, {}, done);
+    }));
+    // Released: the other one gets it now.
+    auto taken = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, theirs, done);
+    });
+    DR_VERIFY_OK(taken);
+    QCOMPARE(taken->leaseId, theirs);
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Release, theirs, 0, {}, done);
+    }));
+
+    auto missing = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, QStringLiteral("nothing-here"), LeaseAction::Acquire, {}, 15, mine, done);
+    });
+    QVERIFY(!missing.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(missing.error()), QStringLiteral("BlobNotFound"));
+}
+
+void tst_BlobClient::leaseWrites()
+{
+    BlobClient *c = client();
+    const QString container = QStringLiteral("leased-writes");
+    const QString blob = QStringLiteral("holder.json");
+    QVERIFY(await<bool>([&](auto done) { c->createContainer(container, done); }).has_value());
+    DR_VERIFY_OK(await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("v1"), QString(), done);
+    }));
+    const QString lease = newLeaseId();
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, lease, done);
+    }));
+
+    auto without = await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("intruder"), QString(), done);
+    });
+    QVERIFY(!without.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(without.error()), QStringLiteral("LeaseIdMissing"));
+    auto wrong = await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("intruder"), QString(), {}, newLeaseId(), done);
+    });
+    QVERIFY(!wrong.has_value());
+    QCOMPARE(BlobClient::serviceErrorCode(wrong.error()),
+        QStringLiteral("LeaseIdMismatchWithBlobOperation"));
+
+    DR_VERIFY_OK(await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("v2"), QString(), {}, lease, done);
+    }));
+    auto got = await<std::optional<Blob>>([&](auto done) { c->getBlob(container, blob, done); });
+    DR_VERIFY_OK(got);
+    QVERIFY(got->has_value());
+    QCOMPARE((*got)->data, QByteArrayLiteral("v2"));
+    // A write keeps the lease: the holder still renews it.
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Renew, lease, 0, {}, done);
+    }));
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Release, lease, 0, {}, done);
+    }));
+}
+
+void tst_BlobClient::leaseBreakAndChange()
+{
+    BlobClient *c = client();
+    const QString container = QStringLiteral("leases");
+    const QString blob = QStringLiteral("breakable");
+    QVERIFY(await<bool>([&](auto done) { c->createContainer(container, done); }).has_value());
+    DR_VERIFY_OK(await<WriteResult>([&](auto done) {
+        c->putBlockBlob(container, blob, QByteArrayLiteral("x"), QString(), done);
+    }));
+    const QString first = newLeaseId();
+    const QString second = newLeaseId();
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, -1, first, done);
+    }));
+    auto changed = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Change, first, 0, second, done);
+    });
+    DR_VERIFY_OK(changed);
+    QCOMPARE(changed->leaseId, second);
+    auto oldId = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Renew, first, 0, {}, done);
+    });
+    QVERIFY(!oldId.has_value());
+
+    // Anyone may break a lease, without its id: the holder's next renewal fails.
+    auto broken = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Break, {}, 0, {}, done);
+    });
+    DR_VERIFY_OK(broken);
+    QCOMPARE(broken->leaseTimeSeconds, 0);
+    auto renewBroken = await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Renew, second, 0, {}, done);
+    });
+    QVERIFY(!renewBroken.has_value());
+    QVERIFY2(!BlobClient::serviceErrorCode(renewBroken.error()).isEmpty(), qPrintable(renewBroken.error()));
+    // A broken lease is free to take.
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, first, done);
+    }));
+}
+
+void tst_BlobClient::leaseArgumentsRefused()
+{
+    BlobClient *c = client();
+    const QString container = QStringLiteral("leases");
+    const QString blob = QStringLiteral("lock");
+    const QString id = newLeaseId();
+    const struct
+    {
+        LeaseAction action;
+        QString leaseId;
+        int duration;
+        QString proposed;
+        QString problem;
+    } rows[] = {
+        { LeaseAction::Acquire, {}, 10, id, QStringLiteral("a lease lasts 15-60 s or is infinite (-1), not 10 s") },
+        { LeaseAction::Acquire, {}, 61, id, QStringLiteral("not 61 s") },
+        { LeaseAction::Acquire, {}, 15, QStringLiteral("run-1"), QStringLiteral("proposed lease id \"run-1\" is not a GUID") },
+        { LeaseAction::Renew, {}, 0, {}, QStringLiteral("the active lease id is needed") },
+        { LeaseAction::Release, QStringLiteral("x\r\nx-ms-evil: 1"), 0, {}, QStringLiteral("is not a GUID") },
+        { LeaseAction::Change, id, 0, {}, QStringLiteral("changing a lease needs the proposed lease id") },
+        { LeaseAction::Break, {}, 61, {}, QStringLiteral("a break period is 0-60 s, not 61 s") },
+    };
+    for (const auto &row : rows) {
+        auto r = await<LeaseResult>([&](auto done) {
+            c->leaseBlob(container, blob, row.action, row.leaseId, row.duration, row.proposed, done);
+        });
+        QVERIFY(!r.has_value());
+        QVERIFY2(r.error().contains(row.problem), qPrintable(r.error()));
+        QCOMPARE(BlobClient::serviceErrorCode(r.error()), QString());
+    }
+}
+
+void tst_BlobClient::serviceErrorCode_data()
+{
+    QTest::addColumn<QString>("error");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("with message") << QStringLiteral("leaseBlob (acquire) c/b: HTTP 409 LeaseAlreadyPresent: There is already a lease present.") << QStringLiteral("LeaseAlreadyPresent");
+    QTest::newRow("code only") << QStringLiteral("getBlob c/b: HTTP 403 AuthorizationFailure") << QStringLiteral("AuthorizationFailure");
+    QTest::newRow("with detail") << QStringLiteral("x c/b: HTTP 403 AuthenticationFailed (Signature did not match)") << QStringLiteral("AuthenticationFailed");
+    QTest::newRow("no code") << QStringLiteral("getBlob c/b: HTTP 502: Bad Gateway") << QString();
+    QTest::newRow("no answer") << QStringLiteral("getBlob c/b: connection refused (127.0.0.1:1)") << QString();
+}
+
+void tst_BlobClient::serviceErrorCode()
+{
+    QFETCH(QString, error);
+    QFETCH(QString, code);
+    QCOMPARE(BlobClient::serviceErrorCode(error), code);
 }
 
 void tst_BlobClient::wrongKey()
