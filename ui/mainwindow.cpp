@@ -5,6 +5,8 @@
 #include "componentmodel.h"
 #include "componenttile.h"
 #include "eventlogmodel.h"
+#include "failover/failovercontroller.h"
+#include "failoverwizard.h"
 #include "globalstrip.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
@@ -16,9 +18,11 @@
 #include "profileerrordialog.h"
 #include "regionpanel.h"
 #include "replicationpanel.h"
+#include "runbanner.h"
 #include "secrets/secretstore.h"
 #include "settings/settings.h"
 #include "status/statusmonitor.h"
+#include "syncindexdialog.h"
 #include "theme.h"
 #include "traynotifier.h"
 
@@ -34,6 +38,7 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QMenuBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -105,6 +110,8 @@ MainWindow::MainWindow(Settings *settings, const MainWindowOptions &options, QWi
 
 MainWindow::~MainWindow()
 {
+    delete m_wizard; // before the controller it drives
+    delete m_syncDialog;
     // Before the monitor (a child created earlier, so destroyed first by ~QObject): the
     // recorder, notifier and webhook must not outlive the engine and network they use.
     delete m_profileScope;
@@ -146,6 +153,29 @@ void MainWindow::createActions()
     QAction *quit = make(QStringLiteral("quit"), tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q));
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
+    // Operations: enabled by what the status shows once a profile is open (see
+    // updateOperationActions()); until then disabled with the reason.
+    const QString noProfile = tr("Open a profile first");
+    const auto operation = [&](const char *name, const QString &text, int key, const QString &tip) {
+        QAction *a = make(QString::fromLatin1(name), text, QKeySequence(Qt::CTRL | Qt::SHIFT | key));
+        a->setStatusTip(tip);
+        a->setToolTip(noProfile);
+        a->setEnabled(false);
+        return a;
+    };
+    connect(operation("failover", tr("&Failover\u2026"), Qt::Key_F,
+                tr("Move traffic from the serving region to the standby")),
+        &QAction::triggered, this, [this] { openFailoverWizard(Flow::PlannedFailover); });
+    connect(operation("failback", tr("Fail&back\u2026"), Qt::Key_B,
+                tr("Return traffic to the original primary")),
+        &QAction::triggered, this, [this] { openFailoverWizard(Flow::Failback); });
+    connect(operation("drill", tr("&Drill\u2026"), Qt::Key_D,
+                tr("Failover, hold, failback and a scorecard")),
+        &QAction::triggered, this, [this] { openFailoverWizard(Flow::Drill); });
+    connect(operation("syncIndex", tr("&Sync index\u2026"), Qt::Key_S,
+                tr("Copy the search index from one region to the other")),
+        &QAction::triggered, this, &MainWindow::openSyncIndexDialog);
+
     // Placeholders: visible so operators learn where they will be, disabled with the reason.
     struct Pending
     {
@@ -155,14 +185,6 @@ void MainWindow::createActions()
         QString waitsFor;
     };
     const QList<Pending> pending {
-        { "failover", tr("&Failover\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F),
-            tr("the failover runbook (drctl failover)") },
-        { "failback", tr("Fail&back\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
-            tr("the failback runbook (drctl failback)") },
-        { "drill", tr("&Drill\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
-            tr("DR drills (drctl drill)") },
-        { "syncIndex", tr("&Sync index\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
-            tr("the index sync capability (drctl sync-index)") },
         { "exportReport", tr("&Export report\u2026"),
             QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
             tr("compliance reports (drctl report)") },
@@ -267,7 +289,26 @@ void MainWindow::createContent()
     layout->addLayout(syncRow);
     layout->addWidget(vertical, 1);
     m_stack->addWidget(content);
-    setCentralWidget(m_stack);
+    // The banner above everything else: a run in progress or interrupted must not be missed.
+    auto *central = new QWidget(this);
+    m_banner = new RunBanner(central);
+    connect(m_banner, &RunBanner::resumeRequested, this,
+        [this](const QString &id, const QString &what) { openResumeWizard(id, what, false); });
+    connect(m_banner, &RunBanner::rollbackRequested, this,
+        [this](const QString &id, const QString &what) { openResumeWizard(id, what, true); });
+    connect(m_banner, &RunBanner::showRequested, this, [this] {
+        if (m_wizard) {
+            m_wizard->show();
+            m_wizard->raise();
+            m_wizard->activateWindow();
+        }
+    });
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_stack, 1);
+    setCentralWidget(central);
 
     m_status = new QLabel(tr("No profile"), this);
     m_status->setObjectName(QStringLiteral("statusText"));
@@ -493,6 +534,13 @@ bool MainWindow::openProfile(const QString &path)
         return false;
     }
     const Profile &profile = *loaded;
+    if (m_controller && m_controller->engine()->isRunning()) {
+        // Its controller drives the run: it must not go away with the profile.
+        QMessageBox::warning(this, tr("A run is in progress"),
+            tr("Run %1 is in progress on %2: finish, halt or cancel it before opening another profile.")
+                .arg(m_controller->engine()->runId(), m_controller->profile().name));
+        return false;
+    }
     if (m_monitor) {
         // Cut it off first: a result still on its way must not land in the new profile's view.
         m_monitor->engine()->disconnect(this);
@@ -530,6 +578,7 @@ bool MainWindow::openProfile(const QString &path)
     m_settings->setValue(settings::kLastProfile, QFileInfo(path).absoluteFilePath());
     rebuildRecentMenu();
     wireProfile(profile);
+    createController(profile);
     m_actions.value(QStringLiteral("refresh"))->setEnabled(true);
     m_stack->setCurrentIndex(1);
     refreshView(); // "not checked yet" everywhere until the first results
@@ -579,6 +628,7 @@ void MainWindow::refreshView()
             panel->update(region, *m_components, m_highContrast);
     }
     m_global->update(m_snapshot);
+    updateOperationActions();
     m_indexSync->update(m_snapshot);
     m_replication->update(m_snapshot);
     if (!m_selectedRegion.isEmpty())
@@ -667,6 +717,186 @@ void MainWindow::recordTransition(
     scheduleRefresh();
 }
 
+void MainWindow::createController(const Profile &profile)
+{
+    if (m_wizard)
+        m_wizard->deleteLater(); // it belongs to the previous profile's controller (not running)
+    if (m_syncDialog)
+        m_syncDialog->deleteLater();
+    delete m_controller;
+    m_controllerReady = false;
+    m_controllerError.clear();
+    m_banner->clear();
+    m_controller = new FailoverController(profile, this);
+    const QPointer<FailoverController> controller = m_controller;
+    connect(m_controller->engine(), &RunbookEngine::runStarted, this, [this](const QString &) { checkRuns(); });
+    connect(m_controller->engine(), &RunbookEngine::stepStarted, this, [this](int index, int) {
+        if (!m_controller)
+            return;
+        const Runbook &runbook = m_controller->engine()->runbook();
+        if (index >= 0 && index < runbook.steps.size())
+            m_banner->setRunningStep(index, int(runbook.steps.size()), runbook.steps.at(index).title);
+    });
+    connect(m_controller, &FailoverController::runFinished, this, [this] {
+        checkRuns();
+        updateOperationActions();
+    });
+    m_controller->prepare([this, controller](Result<void> ready) {
+        if (!controller || controller != m_controller)
+            return;
+        m_controllerReady = bool(ready);
+        if (!ready) {
+            m_controllerError = ready.error();
+            m_banner->showError(tr("Failovers are unavailable: %1").arg(ready.error()));
+        } else {
+            checkRuns();
+        }
+        updateOperationActions();
+    });
+    updateOperationActions();
+}
+
+void MainWindow::checkRuns()
+{
+    if (!m_controller || !m_controllerReady)
+        return;
+    RunbookEngine *engine = m_controller->engine();
+    if (engine->isRunning()) {
+        const Runbook &runbook = engine->runbook();
+        QDateTime started;
+        if (const auto run = m_controller->journal()->run(engine->runId()); run && *run)
+            started = (*run)->started;
+        if (m_banner->mode() != RunBanner::Mode::Running || m_banner->runId() != engine->runId())
+            m_banner->showRunning(engine->runId(), runbook.kind, runbook.target, started);
+        updateOperationActions();
+        return;
+    }
+    QList<RunRecord> stopped;
+    if (const auto interrupted = m_controller->journal()->interruptedRuns(); interrupted)
+        stopped = *interrupted;
+    else
+        logMessage({}, tr("runs"), QStringLiteral("unavailable"),
+            tr("Interrupted runs could not be looked for: %1").arg(interrupted.error()));
+    // A halted run left the deployment between two states on purpose: it stays in sight
+    // until someone resumes or rolls it back.
+    if (const auto latest = m_controller->journal()->runs(1); latest && !latest->isEmpty()
+        && latest->first().state == RunState::Halted) {
+        const bool listed = std::any_of(stopped.cbegin(), stopped.cend(),
+            [&](const RunRecord &r) { return r.id == latest->first().id; });
+        if (!listed)
+            stopped.prepend(latest->first());
+    }
+    if (stopped.isEmpty()) {
+        m_banner->clear();
+    } else {
+        const RunRecord &run = stopped.first();
+        const auto steps = m_controller->journal()->steps(run.id);
+        m_banner->showInterrupted(run, steps ? *steps : QList<StepRecord> {}, int(stopped.size()) - 1);
+    }
+    updateOperationActions();
+}
+
+void MainWindow::updateOperationActions()
+{
+    QAction *failover = m_actions.value(QStringLiteral("failover"));
+    QAction *failback = m_actions.value(QStringLiteral("failback"));
+    QAction *drill = m_actions.value(QStringLiteral("drill"));
+    QAction *sync = m_actions.value(QStringLiteral("syncIndex"));
+    const auto set = [](QAction *a, const QString &whyNot) {
+        a->setEnabled(whyNot.isEmpty());
+        a->setToolTip(whyNot.isEmpty() ? a->statusTip() : whyNot);
+    };
+    if (!m_monitor) {
+        for (QAction *a : { failover, failback, drill, sync })
+            set(a, tr("Open a profile first"));
+        return;
+    }
+    const Profile &profile = m_monitor->profile();
+    set(sync, profile.indexSync ? QString() : tr("The profile has no index sync section"));
+    QString common;
+    if (!m_controller || (!m_controllerReady && m_controllerError.isEmpty()))
+        common = tr("Preparing the run journal, the audit trail and the operators\u2026");
+    else if (!m_controllerReady)
+        common = tr("Unavailable: %1").arg(m_controllerError);
+    else if (m_controller->engine()->isRunning())
+        common = tr("Run %1 is in progress (see the banner)").arg(m_controller->engine()->runId());
+    QString serving;
+    for (const QJsonValue &rv : m_snapshot.value(QStringLiteral("regions")).toArray()) {
+        if (rv.toObject().value(QStringLiteral("serving")).toBool())
+            serving = rv.toObject().value(QStringLiteral("id")).toString();
+    }
+    const Region *primary = profile.primary();
+    const Region *secondary = profile.secondary();
+    const QString primaryId = primary ? primary->id : QString();
+    const QString secondaryId = secondary ? secondary->id : QString();
+    const auto judge = [&](const QString &own) { return common.isEmpty() ? own : common; };
+    set(failover, judge(serving.isEmpty() ? tr("No region serves traffic now (or routing was not read yet)") : QString()));
+    set(failback, judge(serving.isEmpty() ? tr("No region serves traffic now (or routing was not read yet)")
+            : serving != secondaryId          ? tr("Failback returns traffic to %1, which already serves").arg(primaryId)
+                                              : QString()));
+    set(drill, judge(serving.isEmpty() ? tr("No region serves traffic now (or routing was not read yet)")
+            : serving != primaryId             ? tr("A drill starts from the primary (%1) serving; %2 serves now").arg(primaryId, serving)
+                                               : QString()));
+}
+
+void MainWindow::showWizard(FailoverWizard *wizard)
+{
+    m_wizard = wizard;
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard, &FailoverWizard::runStarted, this, [this](const QString &) { checkRuns(); });
+    connect(wizard, &QDialog::finished, this, [this] { checkRuns(); });
+    // open(), not exec(): the console keeps updating behind it (see showOpenDialog()).
+    wizard->open();
+}
+
+void MainWindow::openFailoverWizard(Flow flow)
+{
+    if (m_wizard) {
+        m_wizard->raise();
+        m_wizard->activateWindow();
+        return;
+    }
+    if (!m_controller || !m_controllerReady)
+        return;
+    showWizard(new FailoverWizard(m_controller, flow, this));
+}
+
+void MainWindow::openResumeWizard(const QString &runId, const QString &description, bool rollback)
+{
+    if (m_wizard) {
+        m_wizard->raise();
+        m_wizard->activateWindow();
+        return;
+    }
+    if (!m_controller || !m_controllerReady)
+        return;
+    showWizard(FailoverWizard::forResume(m_controller, runId, tr("run %1 (%2)").arg(runId, description), rollback, this));
+}
+
+void MainWindow::openSyncIndexDialog()
+{
+    if (!m_monitor)
+        return;
+    if (m_syncDialog) {
+        m_syncDialog->raise();
+        m_syncDialog->activateWindow();
+        return;
+    }
+    const Profile &profile = m_monitor->profile();
+    QString serving;
+    for (const QJsonValue &rv : m_snapshot.value(QStringLiteral("regions")).toArray()) {
+        if (rv.toObject().value(QStringLiteral("serving")).toBool())
+            serving = rv.toObject().value(QStringLiteral("id")).toString();
+    }
+    const QString primary = profile.primary() ? profile.primary()->id : QString();
+    const QString secondary = profile.secondary() ? profile.secondary()->id : QString();
+    const QString from = serving.isEmpty() ? primary : serving;
+    const QString to = from == primary ? secondary : primary;
+    m_syncDialog = new SyncIndexDialog(profile, from, to, this);
+    m_syncDialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_syncDialog->open();
+}
+
 void MainWindow::setHighContrast(bool on)
 {
     m_highContrast = on;
@@ -677,6 +907,14 @@ void MainWindow::setHighContrast(bool on)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_wizard && m_wizard->runInProgress()) {
+        // The wizard asks whether to halt the run; the console stays until it is stopped.
+        event->ignore();
+        m_wizard->show();
+        m_wizard->raise();
+        m_wizard->reject();
+        return;
+    }
     m_settings->setValue(settings::kWindowGeometry, saveGeometry());
     m_settings->setValue(settings::kWindowState, saveState());
     m_settings->sync();

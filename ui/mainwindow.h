@@ -16,7 +16,16 @@
 // the event log) and to the profile's webhook when it configures one. History lives in one
 // SQLite file per window (MainWindowOptions::historyPath); when it cannot be opened, the
 // console runs without history and says why in the event log and in the dock.
+//
+// Operations: one FailoverController per open profile, prepared when the profile opens (a
+// failure, e.g. no keychain for the audit key, is shown in the run banner). The Failover,
+// Failback and Drill actions open the FailoverWizard with the flow preselected, enabled by
+// what the status shows (a region serves / the standby serves / the primary serves), their
+// tooltips saying why when not; Sync index opens the SyncIndexDialog. The RunBanner above
+// the panels shows a run in progress, or an interrupted or halted run (at profile open and
+// whenever a run ends) with Resume and Roll back.
 
+#include "failover/gates.h"
 #include "historychartview.h"
 #include "profileerrordialog.h"
 
@@ -37,6 +46,7 @@ class QTextBrowser;
 class QTimer;
 
 namespace dr {
+class FailoverController;
 class HistoryStore;
 struct Profile;
 class Settings;
@@ -51,10 +61,13 @@ class CertificateModel;
 class ComponentModel;
 class ComponentTile;
 class EventLogModel;
+class FailoverWizard;
 class GlobalStrip;
 class IndexSyncPanel;
 class RegionPanel;
 class ReplicationPanel;
+class RunBanner;
+class SyncIndexDialog;
 class TrayNotifier;
 
 struct MainWindowOptions
@@ -98,6 +111,18 @@ public:
     QString statusText() const;
     QAction *action(const QString &objectName) const;
 
+    // Operations (see the header comment).
+    FailoverController *failoverController() const { return m_controller; }
+    bool failoverReady() const { return m_controllerReady; }
+    RunBanner *runBanner() const { return m_banner; }
+    FailoverWizard *failoverWizard() const { return m_wizard; }
+    SyncIndexDialog *syncIndexDialog() const { return m_syncDialog; }
+    void openFailoverWizard(Flow flow);
+    void openResumeWizard(const QString &runId, const QString &description, bool rollback);
+    void openSyncIndexDialog();
+    // Looks for a run in progress, interrupted or halted and shows it in the banner.
+    void checkRuns();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -120,6 +145,9 @@ private:
     // The history series, notifier and webhook of the profile just opened.
     void wireProfile(const Profile &profile);
     void showHistorySeries(int pickerIndex);
+    void createController(const Profile &profile);
+    void updateOperationActions();
+    void showWizard(FailoverWizard *wizard);
 
     Settings *m_settings;
     StatusMonitor *m_monitor = nullptr;
@@ -159,6 +187,13 @@ private:
     // What belongs to the profile being watched (recorder, notifier, secret reading, webhook):
     // deleted, at once, before its monitor, so nothing of it outlives the engine it listens to.
     QObject *m_profileScope = nullptr;
+
+    FailoverController *m_controller = nullptr;
+    bool m_controllerReady = false;
+    QString m_controllerError;
+    RunBanner *m_banner = nullptr;
+    QPointer<FailoverWizard> m_wizard;
+    QPointer<SyncIndexDialog> m_syncDialog;
 };
 
 } // namespace dr::ui
