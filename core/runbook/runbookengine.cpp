@@ -560,7 +560,7 @@ struct RunbookEngine::Private
 
     void succeed()
     {
-        QString outcome = run.data.value(QStringLiteral("outcome")).toString();
+        QString outcome = run.data.value(QStringLiteral("runOutcome")).toString();
         if (outcome.isEmpty())
             outcome = QStringLiteral("all %1 steps done").arg(steps.size());
         QStringList optional;

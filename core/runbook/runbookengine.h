@@ -22,7 +22,7 @@
 //   `run`, if it has one, which runs after the acknowledgement. The step's data records
 //   "acknowledgedBy". halt()/cancel() while waiting take effect at once (the step goes back
 //   to pending and is asked again on resume).
-// - A step whose outcome data holds "outcome" (a string) gives the run's outcome line on
+// - A step whose outcome data holds "runOutcome" (a string) gives the run's outcome line on
 //   success ("north serves; RTO 2.4 s"); else it is "all N steps done".
 // - Undo covers steps with an undo that succeeded, whose undo failed before, or (after an
 //   interruption) that were running; irreversible and skipped steps are left as they are.

@@ -89,7 +89,7 @@ inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int dela
     Step record;
     record.id = QStringLiteral("record.rto");
     record.title = QStringLiteral("Record RTO and RPO exposure");
-    record.run = work(4, QStringLiteral("record"), QJsonObject{{QStringLiteral("outcome"), QStringLiteral("north serves")}});
+    record.run = work(4, QStringLiteral("record"), QJsonObject{{QStringLiteral("runOutcome"), QStringLiteral("north serves")}});
     rb.steps.append(record);
     return rb;
 }

@@ -116,7 +116,10 @@ private slots:
     void cancelRollsBack();
     void acknowledgements();
     void haltWhileWaitingForAcknowledgement();
+    void resumeAfterKill_data();
     void resumeAfterKill();
+    void refusesAnotherRunbookOnResume();
+    void rollbackAfterKill_data();
     void rollbackAfterKill();
     void twoEnginesOneJournal();
     void twoProcessesOneJournal();
@@ -186,7 +189,7 @@ void TestRunbookEngine::successJournalsIntentBeforeAndResultAfter()
                  answerAfter(1, StepOutcome::success(QStringLiteral("disabled")))),
         makeStep(QStringLiteral("v"), StepKind::Verify, answerAfter(20, StepOutcome::skip(QStringLiteral("not applicable")), checkWhileRunning)),
         makeStep(QStringLiteral("last"), StepKind::Action,
-                 answerAfter(20, StepOutcome::success(QStringLiteral("recorded"), {{QStringLiteral("outcome"), QStringLiteral("north serves")}}), checkWhileRunning)),
+                 answerAfter(20, StepOutcome::success(QStringLiteral("recorded"), {{QStringLiteral("runOutcome"), QStringLiteral("north serves")}}), checkWhileRunning)),
     });
     RunRecord run;
     run.operatorName = QStringLiteral("alice");
@@ -663,8 +666,8 @@ QString TestRunbookEngine::runAndKill(const QString &journalPath, const QString 
     helper.start(QStringLiteral(DR_RUNBOOKHELPER), {journalPath, execLog, QStringLiteral("--hang-at"), QString::number(hangAt)});
     if (!helper.waitForStarted(5000))
         return QString();
-    const QString hung = QStringLiteral("run switch");
-    const bool reached = QTest::qWaitFor([&] { return readLines(execLog).contains(hung); }, 15000);
+    // The step that hangs has recorded that it ran: the journal holds its intent by then.
+    const bool reached = QTest::qWaitFor([&] { return readLines(execLog).size() == hangAt + 1; }, 15000);
     const QString out = QString::fromUtf8(helper.readAllStandardOutput());
     helper.kill(); // SIGKILL: no destructor, no last journal write
     helper.waitForFinished(5000);
@@ -677,13 +680,34 @@ QString TestRunbookEngine::runAndKill(const QString &journalPath, const QString 
     return QString();
 }
 
+namespace {
+const QStringList kScriptedNames{QStringLiteral("lock"), QStringLiteral("gate"), QStringLiteral("switch"), QStringLiteral("verify"),
+                                 QStringLiteral("record")};
+
+QStringList ranLines(const QStringList &names)
+{
+    QStringList lines;
+    for (const QString &n : names)
+        lines.append(QStringLiteral("run ") + n);
+    return lines;
+}
+} // namespace
+
+void TestRunbookEngine::resumeAfterKill_data()
+{
+    QTest::addColumn<int>("killedAt");
+    for (int k = 0; k < kScriptedNames.size(); ++k)
+        QTest::addRow("%s", qPrintable(kScriptedNames.at(k))) << k;
+}
+
 void TestRunbookEngine::resumeAfterKill()
 {
+    QFETCH(int, killedAt);
     const QString file = path(QStringLiteral("j.sqlite"));
     const QString execLog = path(QStringLiteral("exec.log"));
-    const QString id = runAndKill(file, execLog, 2);
-    QVERIFY2(!id.isEmpty(), "the helper did not reach the switch step");
-    QCOMPARE(readLines(execLog), (QStringList{QStringLiteral("run lock"), QStringLiteral("run gate"), QStringLiteral("run switch")}));
+    const QString id = runAndKill(file, execLog, killedAt);
+    QVERIFY2(!id.isEmpty(), "the helper did not reach the step");
+    QCOMPARE(readLines(execLog), ranLines(kScriptedNames.mid(0, killedAt + 1)));
 
     RunJournal journal(file);
     QVERIFY(journal.open().has_value());
@@ -692,10 +716,48 @@ void TestRunbookEngine::resumeAfterKill()
     QCOMPARE(interrupted->size(), 1);
     QCOMPARE(interrupted->at(0).id, id);
     QCOMPARE(interrupted->at(0).state, RunState::Running);
-    QCOMPARE(statesOf(journal, id), (QList<StepState>{StepState::Succeeded, StepState::Succeeded, StepState::Running, StepState::Pending, StepState::Pending}));
+    QList<StepState> expected(kScriptedNames.size(), StepState::Pending);
+    for (int i = 0; i < killedAt; ++i)
+        expected[i] = StepState::Succeeded;
+    expected[killedAt] = StepState::Running;
+    QCOMPARE(statesOf(journal, id), expected);
 
     RunbookEngine engine(&journal);
-    // A runbook that is not the one recorded is refused, and the run stays interrupted.
+    Events events;
+    events.watch(engine);
+    QVERIFY(engine.resume(id, scriptedRunbook(execLog)).has_value());
+    QVERIFY(journal.interruptedRuns()->isEmpty()); // this process drives it now
+    QVERIFY(events.wait());
+    QCOMPARE(*events.finished, RunState::Succeeded);
+    QCOMPARE(events.outcome, QStringLiteral("north serves"));
+    // The lock is taken again (rerunOnResume), steps that succeeded are kept, the step that
+    // was running runs again knowing it was interrupted, the rest once.
+    QStringList after;
+    if (killedAt > 0)
+        after.append(QStringLiteral("run lock"));
+    after.append(QStringLiteral("run ") + kScriptedNames.at(killedAt) + QStringLiteral(" resumed"));
+    after += ranLines(kScriptedNames.mid(killedAt + 1));
+    QCOMPARE(readLines(execLog).mid(killedAt + 1), after);
+    const auto steps = journal.steps(id);
+    QCOMPARE(steps->at(0).attempts, 2);
+    QCOMPARE(steps->at(killedAt).attempts, 2);
+    const RunRecord r = **journal.run(id);
+    QCOMPARE(r.state, RunState::Succeeded);
+    QCOMPARE(r.data.value(QStringLiteral("switched")), QJsonValue(true));
+    QCOMPARE(r.pid, qint64(0));
+    QCOMPARE(statesOf(journal, id), QList<StepState>(kScriptedNames.size(), StepState::Succeeded));
+    QVERIFY(engine.resume(id, scriptedRunbook(execLog)).error().contains(QStringLiteral("already ended")));
+}
+
+void TestRunbookEngine::refusesAnotherRunbookOnResume()
+{
+    const QString file = path(QStringLiteral("j.sqlite"));
+    const QString execLog = path(QStringLiteral("exec.log"));
+    const QString id = runAndKill(file, execLog, 2);
+    QVERIFY2(!id.isEmpty(), "the helper did not reach the switch step");
+    RunJournal journal(file);
+    QVERIFY(journal.open().has_value());
+    RunbookEngine engine(&journal);
     Runbook shorter = scriptedRunbook(execLog);
     shorter.steps.removeLast();
     const auto refused = engine.resume(id, shorter);
@@ -704,37 +766,39 @@ void TestRunbookEngine::resumeAfterKill()
     Runbook renamed = scriptedRunbook(execLog);
     renamed.steps[3].id = QStringLiteral("verify.other");
     QVERIFY(engine.resume(id, renamed).error().contains(QStringLiteral("step 4 is verify.chat in the journal but verify.other")));
+    QVERIFY(engine.rollback(id, renamed).error().contains(QStringLiteral("cannot be rolled back")));
+    // Refused before anything ran or was claimed: still interrupted, nothing executed.
+    QVERIFY(!engine.isRunning());
     QCOMPARE(journal.interruptedRuns()->size(), 1);
+    QCOMPARE(readLines(execLog).size(), 3);
+    QCOMPARE(statesOf(journal, id).at(2), StepState::Running);
+}
 
-    Events events;
-    events.watch(engine);
-    QVERIFY(engine.resume(id, scriptedRunbook(execLog)).has_value());
-    QVERIFY(journal.interruptedRuns()->isEmpty()); // this process drives it now
-    QVERIFY(events.wait());
-    QCOMPARE(*events.finished, RunState::Succeeded);
-    QCOMPARE(events.outcome, QStringLiteral("north serves"));
-    // The lock is taken again (rerunOnResume), the gate is kept, the switch runs again
-    // knowing it was interrupted, the rest once.
-    QCOMPARE(readLines(execLog), (QStringList{QStringLiteral("run lock"), QStringLiteral("run gate"), QStringLiteral("run switch"),
-                                              QStringLiteral("run lock"), QStringLiteral("run switch resumed"), QStringLiteral("run verify"),
-                                              QStringLiteral("run record")}));
-    const auto steps = journal.steps(id);
-    QCOMPARE(steps->at(0).attempts, 2);
-    QCOMPARE(steps->at(1).attempts, 1);
-    QCOMPARE(steps->at(2).attempts, 2);
-    const RunRecord r = **journal.run(id);
-    QCOMPARE(r.state, RunState::Succeeded);
-    QCOMPARE(r.data.value(QStringLiteral("switched")), QJsonValue(true));
-    QCOMPARE(r.pid, qint64(0));
-    QVERIFY(engine.resume(id, scriptedRunbook(execLog)).error().contains(QStringLiteral("already ended")));
+void TestRunbookEngine::rollbackAfterKill_data()
+{
+    QTest::addColumn<int>("killedAt");
+    QTest::addColumn<QStringList>("after");
+    const QString runLock = QStringLiteral("run lock");
+    const QString undoLock = QStringLiteral("undo lock");
+    const QString undoSwitch = QStringLiteral("undo switch");
+    // The lock is taken back first (when it had been taken), the switch undone when it had
+    // started (interrupted or done), the lock released last; the gate and the record step
+    // have no undo.
+    QTest::newRow("lock") << 0 << QStringList{undoLock};
+    QTest::newRow("gate") << 1 << QStringList{runLock, undoLock};
+    QTest::newRow("switch") << 2 << QStringList{runLock, undoSwitch, undoLock};
+    QTest::newRow("verify") << 3 << QStringList{runLock, undoSwitch, undoLock};
+    QTest::newRow("record") << 4 << QStringList{runLock, undoSwitch, undoLock};
 }
 
 void TestRunbookEngine::rollbackAfterKill()
 {
+    QFETCH(int, killedAt);
+    QFETCH(QStringList, after);
     const QString file = path(QStringLiteral("j.sqlite"));
     const QString execLog = path(QStringLiteral("exec.log"));
-    const QString id = runAndKill(file, execLog, 2);
-    QVERIFY2(!id.isEmpty(), "the helper did not reach the switch step");
+    const QString id = runAndKill(file, execLog, killedAt);
+    QVERIFY2(!id.isEmpty(), "the helper did not reach the step");
 
     RunJournal journal(file);
     QVERIFY(journal.open().has_value());
@@ -744,10 +808,13 @@ void TestRunbookEngine::rollbackAfterKill()
     QVERIFY(engine.rollback(id, scriptedRunbook(execLog)).has_value());
     QVERIFY(events.wait());
     QCOMPARE(*events.finished, RunState::RolledBack);
-    // The lock is taken back first, the interrupted switch is undone, the lock released last.
-    QCOMPARE(readLines(execLog).mid(3), (QStringList{QStringLiteral("run lock"), QStringLiteral("undo switch"), QStringLiteral("undo lock")}));
-    QCOMPARE(statesOf(journal, id), (QList<StepState>{StepState::Undone, StepState::Succeeded, StepState::Undone, StepState::Pending, StepState::Pending}));
+    QCOMPARE(readLines(execLog).mid(killedAt + 1), after);
+    const QList<StepState> states = statesOf(journal, id);
+    QCOMPARE(states.at(0), StepState::Undone);
+    if (killedAt >= 2)
+        QCOMPARE(states.at(2), StepState::Undone);
     QVERIFY(journal.interruptedRuns()->isEmpty());
+    QCOMPARE((*journal.run(id))->state, RunState::RolledBack);
 }
 
 void TestRunbookEngine::twoEnginesOneJournal()
