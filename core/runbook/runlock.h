@@ -12,6 +12,7 @@
 #include "profile/profile.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 #include <QUuid>
@@ -51,14 +52,17 @@ public:
 
     // Creates the container and blob when missing, acquires (or, for the same run, takes
     // back) the lease and writes the holder. Refused while another run holds it: "the run lock
-    // is held by HOLDER" (with the holder read from the blob).
+    // is held by HOLDER" (with the holder read from the blob). Every call answers once, later;
+    // not at all when the lock is destroyed first. The destructor does not release the lease:
+    // it expires leaseMs after the last renewal, and the same run can take it back at once.
     void acquire(const LockHolder &holder, std::function<void(Result<void>)> done);
     void release(std::function<void(Result<void>)> done);
     void readHolder(std::function<void(Result<std::optional<LockHolder>>)> done);
     bool isHeld() const { return m_held; }
 
     // A BlobClient for `regionId`'s storage component (the first with "storage" settings),
-    // with its account key read from the secret store.
+    // with its account key read from the secret store and the profile's CA certificates
+    // trusted. The client is a child of `parent` (the caller owns it when parent is null).
     static void clientFor(const Profile &profile, const QString &regionId, QNetworkAccessManager *network,
                           SecretStore *secrets, QObject *parent,
                           std::function<void(Result<azure::BlobClient *>)> done);
@@ -68,11 +72,18 @@ Q_SIGNALS:
     void lost(const QString &reason);
 
 private:
+    void tryAcquire(const LockHolder &holder, const QString &leaseId, bool mayCreate,
+                    std::function<void(Result<void>)> done);
+    void writeHolder(const LockHolder &holder, const QString &leaseId, std::function<void(Result<void>)> done);
+    void refuseHeld(std::function<void(Result<void>)> done);
+    void answerLater(std::function<void(Result<void>)> done, Result<void> result);
+
     azure::BlobClient *m_client;
     QString m_container;
     int m_leaseMs;
     QString m_leaseId;
     bool m_held = false;
+    bool m_renewing = false; // one renewal in flight at a time
     QTimer m_renew;
 };
 
