@@ -42,6 +42,12 @@ QString isoMs(const QDateTime &at)
     return at.toUTC().toString(Qt::ISODateWithMs);
 }
 
+// A null QString binds as SQL NULL; every column holds text, empty when there is nothing.
+QString text(const QString &value)
+{
+    return value.isNull() ? QStringLiteral("") : value;
+}
+
 QByteArray compactJson(const QJsonObject &data)
 {
     return QJsonDocument(data).toJson(QJsonDocument::Compact);
@@ -237,10 +243,10 @@ Result<AuditEntry> AuditTrail::append(const QString &kind, const QString &actor,
                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(e.seq);
     q.addBindValue(isoMs(e.at));
-    q.addBindValue(e.kind);
-    q.addBindValue(e.actor);
-    q.addBindValue(e.runId);
-    q.addBindValue(e.summary);
+    q.addBindValue(text(e.kind));
+    q.addBindValue(text(e.actor));
+    q.addBindValue(text(e.runId));
+    q.addBindValue(text(e.summary));
     q.addBindValue(QString::fromUtf8(compactJson(e.data)));
     q.addBindValue(QString::fromLatin1(e.prevHash));
     q.addBindValue(QString::fromLatin1(e.hash));
@@ -473,8 +479,14 @@ bool isMissingEntry(const QString &error)
 
 QString keychainProblem(const QString &entry, const QString &error)
 {
-    return QStringLiteral("cannot use the audit key in the OS keychain (entry '%1'): no OS keychain is available or it "
-                          "refused access (%2); on a machine without one, %3")
+    // SecretStore says "refused access" when a keychain exists but is locked or said no;
+    // anything else (no D-Bus session, no Secret Service) means there is none to use.
+    if (error.contains(QStringLiteral("refused access")))
+        return QStringLiteral("the OS keychain refused access to the audit key (%1); unlock it, or on a machine "
+                              "without a keychain, %2")
+            .arg(error, keyFileAlternative());
+    return QStringLiteral("no OS keychain is available for the audit key (entry '%1': %2); on a machine without one "
+                          "(a headless server, CI), %3")
         .arg(entry, error, keyFileAlternative());
 }
 
