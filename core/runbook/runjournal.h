@@ -84,10 +84,12 @@ public:
     Result<QList<StepRecord>> steps(const QString &runId) const;
     Result<QStringList> log(const QString &runId) const;
 
-    // Runs in state Running whose process is gone (pid not alive on this host, or another
-    // host's run): the interrupted runs to offer for resume.
+    // Runs in state Running or Halted that nobody drives (pid 0, pid not alive on this host,
+    // another host's run, or this process's run left by a destroyed engine): the runs to
+    // offer for resume or roll back, newest first.
     Result<QList<RunRecord>> interruptedRuns() const;
-    // Records that this process now drives the run (its pid), for resume.
+    // Records that process `pid` on this host now drives the run, for resume. Refused while
+    // another live process on this host (or another engine in this process) drives it.
     Result<void> claim(const QString &runId, qint64 pid);
 
     // RunbookEngine says which runs it drives, so that a run left behind by an engine that

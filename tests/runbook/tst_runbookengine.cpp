@@ -341,13 +341,14 @@ void TestRunbookEngine::timeoutIgnoresLateAnswer()
     Step gate = makeStep(QStringLiteral("gate"), StepKind::Gate, [calls](const StepContext &ctx, std::function<void(StepOutcome)> done) {
         ++*calls;
         const int attempt = ctx.attempt;
-        QTimer::singleShot(attempt == 1 ? 150 : 5, QCoreApplication::instance(), [done, attempt] {
+        QTimer::singleShot(attempt == 1 ? 250 : 5, QCoreApplication::instance(), [done, attempt] {
             done(attempt == 1 ? StepOutcome::failure(QStringLiteral("late failure")) : StepOutcome::success(QStringLiteral("fresh")));
         });
     });
-    gate.timeoutMs = 50;
+    gate.timeoutMs = 100;
     gate.retries = 1;
-    Step after = makeStep(QStringLiteral("after"), StepKind::Action, answerAfter(200, StepOutcome::success(QStringLiteral("done"))));
+    // Still running when the first attempt's late answer comes (at 250 ms).
+    Step after = makeStep(QStringLiteral("after"), StepKind::Action, answerAfter(400, StepOutcome::success(QStringLiteral("done"))));
     const auto id2 = engine.start({}, makeRunbook({gate, after}));
     QVERIFY(events.wait());
     QCOMPARE(*events.finished, RunState::Succeeded);
