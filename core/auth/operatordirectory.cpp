@@ -131,7 +131,7 @@ Result<void> authorise(const SignedInOperator &who, Permission permission)
     const QList<Role> allowed = rolesFor(permission);
     if (allowed.contains(who.role))
         return {};
-    return fail(QStringLiteral("%1 is %2 %3: to %4 needs the %5 role")
+    return fail(QStringLiteral("%1 is %2 %3 and may not %4: that needs the %5 role")
                     .arg(who.name, article(who.role), roleName(who.role), permissionDescription(permission),
                          roleList(allowed)));
 }
