@@ -1,6 +1,7 @@
 #include "runlock.h"
 
 #include "secrets/secretstore.h"
+#include "logging/logging.h"
 #include "probes/tlsprobe.h"
 
 #include <QCoreApplication>
@@ -17,6 +18,8 @@ namespace {
 const QUuid kLeaseNamespace(QStringLiteral("{5b0f4d6e-3c1a-4f0b-9a51-7d2e8c4b1f03}"));
 
 constexpr int kMaxHolderBytes = 64 * 1024;
+// A retried renewal must reach the service this long before the lease runs out.
+constexpr int kRenewMarginMs = 1000;
 
 QString iso(const QDateTime &t)
 {
@@ -75,23 +78,38 @@ RunLock::RunLock(azure::BlobClient *client, const QString &container, int leaseM
     , m_leaseMs(leaseMs)
 {
     m_renew.setSingleShot(false);
-    connect(&m_renew, &QTimer::timeout, this, [this] {
-        if (!m_held || m_renewing)
-            return;
-        m_renewing = true;
-        QPointer<RunLock> self(this);
-        m_client->leaseBlob(m_container, QString::fromLatin1(kBlobName), azure::LeaseAction::Renew, m_leaseId, 0, {},
-                            [self](Result<azure::LeaseResult> r) {
-                                if (!self)
-                                    return;
-                                self->m_renewing = false;
-                                if (r || !self->m_held)
-                                    return;
-                                self->m_held = false;
-                                self->m_renew.stop();
-                                emit self->lost(QStringLiteral("the run lock could not be renewed: %1").arg(r.error()));
-                            });
-    });
+    connect(&m_renew, &QTimer::timeout, this, &RunLock::renewNow);
+}
+
+void RunLock::renewNow()
+{
+    if (!m_held || m_renewing)
+        return;
+    m_renewing = true;
+    QPointer<RunLock> self(this);
+    m_client->leaseBlob(m_container, QString::fromLatin1(kBlobName), azure::LeaseAction::Renew, m_leaseId, 0, {},
+                        [self](Result<azure::LeaseResult> r) {
+                            if (!self)
+                                return;
+                            self->m_renewing = false;
+                            if (!self->m_held)
+                                return;
+                            if (r) {
+                                self->m_sinceRenewal.start();
+                                return;
+                            }
+                            // The service said no (broken, taken): it is gone. No answer at all
+                            // (a blip) is retried at the next tick while the lease still lasts.
+                            const bool refused = !azure::BlobClient::serviceErrorCode(r.error()).isEmpty();
+                            const qint64 nextTry = self->m_sinceRenewal.elapsed() + self->m_renew.interval();
+                            if (!refused && nextTry + kRenewMarginMs < self->m_leaseMs) {
+                                log::get("runbook")->warn("run lock renewal failed, retrying: {}", r.error().toStdString());
+                                return;
+                            }
+                            self->m_held = false;
+                            self->m_renew.stop();
+                            emit self->lost(QStringLiteral("the run lock could not be renewed: %1").arg(r.error()));
+                        });
 }
 
 // The lease is not released here: that needs the network and an answer. It expires within
@@ -184,6 +202,7 @@ void RunLock::writeHolder(const LockHolder &holder, const QString &leaseId, std:
 {
     m_leaseId = leaseId;
     m_held = true;
+    m_sinceRenewal.start();
     m_renew.start(m_leaseMs / 3);
     QPointer<RunLock> self(this);
     const QByteArray json = QJsonDocument(holder.toJson()).toJson(QJsonDocument::Compact);

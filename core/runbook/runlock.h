@@ -12,6 +12,7 @@
 #include "profile/profile.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
 #include <QTimer>
@@ -68,7 +69,9 @@ public:
                           std::function<void(Result<azure::BlobClient *>)> done);
 
 Q_SIGNALS:
-    // Renewal failed: the lock may be taken by someone else now.
+    // Renewal failed: the lock may be taken by someone else now. Said once, at once when the
+    // service refuses the renewal (broken, taken), and for a renewal that got no answer only
+    // when the next try would come after the lease ran out.
     void lost(const QString &reason);
 
 private:
@@ -76,6 +79,7 @@ private:
                     std::function<void(Result<void>)> done);
     void writeHolder(const LockHolder &holder, const QString &leaseId, std::function<void(Result<void>)> done);
     void refuseHeld(std::function<void(Result<void>)> done);
+    void renewNow();
     void answerLater(std::function<void(Result<void>)> done, Result<void> result);
 
     azure::BlobClient *m_client;
@@ -84,6 +88,7 @@ private:
     QString m_leaseId;
     bool m_held = false;
     bool m_renewing = false; // one renewal in flight at a time
+    QElapsedTimer m_sinceRenewal;
     QTimer m_renew;
 };
 
