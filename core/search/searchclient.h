@@ -13,6 +13,8 @@
 #include <QObject>
 #include <QUrl>
 
+#include <optional>
+
 class QNetworkAccessManager;
 
 namespace dr {
@@ -27,6 +29,34 @@ struct SearchEndpoint
     int timeoutMs = 10000;
 };
 
+// One search request (POST /docs/search). Deep paging is the caller's: order by the key and
+// filter past the last key seen, since the service caps `skip` at 100,000.
+struct SearchQuery
+{
+    QString search = QStringLiteral("*");
+    QString filter;
+    QString orderBy;
+    QStringList select; // empty: every retrievable field
+    int top = 1000;     // the service answers at most 1,000 per page
+    bool count = false;
+};
+
+struct SearchPage
+{
+    QList<QJsonObject> documents; // as the service sent them (with @search.score)
+    std::optional<qint64> count;  // @odata.count, when asked for
+    bool more = false;            // the service holds more results than this page
+};
+
+// One action's outcome in an index batch, as the service reports it.
+struct IndexItemResult
+{
+    QString key;
+    bool succeeded = false;
+    int statusCode = 0;
+    QString errorMessage;
+};
+
 class SearchClient : public QObject
 {
     Q_OBJECT
@@ -39,6 +69,21 @@ public:
     // the index is empty. `select` lists the fields to return.
     void newest(const QString &field, const QStringList &select, std::function<void(Result<QJsonObject>)> done);
 
+    // One page of results (search.post.search). Replies up to 64 MB are accepted: a page of
+    // 1,000 large documents can exceed the default cap.
+    void page(const SearchQuery &query, std::function<void(Result<SearchPage>)> done);
+    // An index batch ({"value": actions}, at most 1,000 actions). 200 and 207 both answer
+    // one result per action. A whole batch refused with 503 or 429 (the service is busy)
+    // answers every action as failed with that status, so callers retry items one way;
+    // other failures (400, 403, 413, a dead service) are an error. Needs the admin key.
+    void indexBatch(const QJsonArray &actions, std::function<void(Result<QList<IndexItemResult>>)> done);
+    // The index statistics ({"documentCount", "storageSize", ...}); needs the admin key,
+    // which makes it the cheap way to learn whether a key may write.
+    void stats(std::function<void(Result<QJsonObject>)> done);
+
+    // An OData string literal: 'value' with ' doubled.
+    static QString odataString(const QString &value);
+
     QUrl url(const QString &path, const QList<std::pair<QString, QString>> &query = {}) const;
     // The service's {"error": {"code", "message"}} as one line, or the status when the body
     // has none.
@@ -46,6 +91,8 @@ public:
 
 private:
     void get(const QUrl &url, std::function<void(Result<HttpReply>)> done);
+    // POSTs a JSON body; answers the reply whatever its status (the caller judges it).
+    void post(const QUrl &url, const QByteArray &body, qint64 maxReplyBytes, std::function<void(Result<HttpReply>)> done);
 
     QNetworkAccessManager *m_network;
     SearchEndpoint m_endpoint;
