@@ -14,9 +14,13 @@
 #include "search/searchclient.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
+#include <QSet>
 
 #include <functional>
+#include <memory>
 
 class QNetworkAccessManager;
 
@@ -72,14 +76,109 @@ public:
     void start(std::function<void(Result<IndexSyncReport>)> done);
     void cancel();
 
+    // Names the two sides in messages ("region B"); "source" and "target" otherwise.
+    void setSideNames(const QString &source, const QString &target);
+
     // Resolves both regions' search endpoints from the profile (component indexSync.componentId,
     // keys from the secret store: the source's query key, the target's admin key).
     static void endpointsFor(const Profile &profile, const QString &fromRegion, const QString &toRegion,
                              SecretStore *secrets,
                              std::function<void(Result<std::pair<SearchEndpoint, SearchEndpoint>>)> done);
 
+    // The pure parts, public for tests.
+    // `base` and the key past `lastKey` (empty: from the first), as one $filter.
+    static QString pageFilter(const QString &keyField, const QString &base, const QString &lastKey);
+    // search.in(key, 'k1,k2,...'): Azure keys hold letters, digits, _, - and = only, never a comma.
+    static QString keysFilter(const QString &keyField, const QList<QString> &keys);
+    // SHA-256 (hex) of the document's canonical JSON (sorted keys, compact), @search.* dropped.
+    static QByteArray checksum(const QJsonObject &document);
+    // Whether an item the service refused may succeed later (409 conflict, 422 not ready,
+    // 429/503 busy, 500).
+    static bool retryable(int statusCode);
+    // Keys in `a` and not in `b`, sorted.
+    static QList<QString> missingFrom(const QSet<QString> &a, const QSet<QString> &b);
+
 Q_SIGNALS:
     void progress(const dr::IndexSyncProgress &progress);
+
+private:
+    struct Batch
+    {
+        QJsonArray actions;
+        int attempt = 0;
+        bool deletes = false;
+    };
+    // A paged read of one index, ordered by the key, past the last key.
+    struct Scan
+    {
+        SearchClient *client = nullptr;
+        QString filter;        // besides the key filter
+        QStringList select;
+        QString lastKey;
+        bool done = false;
+        bool inFlight = false;
+    };
+
+    // Reads the scan's next page; `onPage` takes its documents (and the count on the first
+    // page), `after` runs next unless the sync is stopping. `who` names the index in errors.
+    void scanPage(Scan *scan, std::function<void(const QList<QJsonObject> &, std::optional<qint64>)> onPage,
+                  std::function<void()> after, const QString &who);
+    void scanKeys();
+    void scanKeysOf(Scan *scan, QSet<QString> *keys, const QString &who);
+    void afterKeyScan();
+    void deleteKeys(const QList<QString> &keys, std::function<void()> then);
+    void readWatermark();
+    void startCopy();
+    void requestCopyPage();
+    void enqueue(const QJsonArray &actions, bool deletes);
+    void pump();
+    void sendBatch(Batch batch);
+    void batchFinished(const Batch &batch, const Result<QList<IndexItemResult>> &result);
+    void maybePhaseDone();
+    void verify();
+    void verifyCounts(int attempt);
+    void verifySample();
+    void stop(const QString &error);
+    // True when cancelled or failed; answers once nothing is in flight any more.
+    bool haltIfStopping();
+    void finish(Result<IndexSyncReport> result);
+    void emitProgress();
+
+    QNetworkAccessManager *m_network;
+    SearchClient *m_source;
+    SearchClient *m_target;
+    IndexSyncSettings m_settings;
+    IndexSyncOptions m_options;
+    QString m_sourceName = QStringLiteral("source");
+    QString m_targetName = QStringLiteral("target");
+    std::function<void(Result<IndexSyncReport>)> m_done;
+
+    IndexSyncReport m_report;
+    IndexSyncProgress m_progress;
+    QElapsedTimer m_elapsed;
+    QSet<QString> m_sourceKeys;
+    QSet<QString> m_targetKeys;
+    QSet<QString> m_copiedKeys;
+    QList<QString> m_missingKeys; // in the source, not in the target (delta)
+    std::unique_ptr<Scan> m_sourceScan;
+    std::unique_ptr<Scan> m_targetScan;
+    Scan m_copyScan;
+    QString m_watermarkLiteral;
+    QStringList m_keyChunks;       // search.in filters for the missing keys, still to read
+    bool m_missingQueued = false;
+    bool m_copyScanIsKeys = false;
+    int m_pendingOps = 0;          // requests in flight, reads and writes
+    std::function<void()> m_phaseDone; // runs when the phase's reads and writes are all done
+    bool m_readsDone = true;
+
+    QList<Batch> m_queue;
+    int m_inFlight = 0;
+    int m_retriesWaiting = 0;
+    QString m_firstFailure;
+    QString m_error;
+    bool m_cancelled = false;
+    bool m_finished = false;
+    bool m_started = false;
 };
 
 } // namespace dr
