@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
+#include <QProcess>
+#include <QThread>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -63,6 +65,8 @@ private slots:
     void tampering();
     void wrongKey();
     void twoWritersKeepOneChain();
+    void processesAppendingAtOnceKeepOneChain();
+    void writerChild();
     void filters();
     void canonicalIsStable();
     void refusesWithoutKeyOrOpen();
@@ -263,6 +267,63 @@ void tst_AuditTrail::twoWritersKeepOneChain()
     QVERIFY2(v->intact, qPrintable(v->problem));
     QCOMPARE(v->entries, qint64(10));
     QCOMPARE(b.entries()->size(), qsizetype(10));
+}
+
+void tst_AuditTrail::processesAppendingAtOnceKeepOneChain()
+{
+    // As drconsole and drctl do: separate processes appending to one file at the same moment.
+    constexpr int kWriters = 4;
+    constexpr int kEach = 40;
+    // Every writer starts appending at the same moment, so that they contend.
+    const qint64 start = QDateTime::currentMSecsSinceEpoch() + 1500;
+    QList<QProcess *> writers;
+    for (int i = 0; i < kWriters; ++i) {
+        auto *p = new QProcess(this);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("DR_AUDIT_WRITER_PATH"), m_path);
+        env.insert(QStringLiteral("DR_AUDIT_WRITER_NAME"), QStringLiteral("writer-%1").arg(i));
+        env.insert(QStringLiteral("DR_AUDIT_WRITER_COUNT"), QString::number(kEach));
+        env.insert(QStringLiteral("DR_AUDIT_WRITER_START"), QString::number(start));
+        p->setProcessEnvironment(env);
+        writers << p;
+    }
+    for (QProcess *p : writers)
+        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("writerChild")});
+    for (QProcess *p : writers) {
+        QVERIFY(p->waitForFinished(60000));
+        const QByteArray out = p->readAll();
+        QVERIFY2(p->exitCode() == 0 && out.contains("PASS   : tst_AuditTrail::writerChild()"), out.constData());
+    }
+    qDeleteAll(writers);
+
+    AuditTrail trail(m_path, kKey, m_clock.get());
+    QVERIFY(trail.open());
+    const auto v = trail.verify();
+    QVERIFY(v);
+    QVERIFY2(v->intact, qPrintable(v->problem));
+    QCOMPARE(v->entries, qint64(kWriters * kEach));
+    for (int i = 0; i < kWriters; ++i) {
+        AuditFilter f;
+        f.actor = QStringLiteral("writer-%1").arg(i);
+        QCOMPARE(trail.entries(f)->size(), qsizetype(kEach));
+    }
+}
+
+void tst_AuditTrail::writerChild()
+{
+    const QString path = qEnvironmentVariable("DR_AUDIT_WRITER_PATH");
+    if (path.isEmpty())
+        QSKIP("run by processesAppendingAtOnceKeepOneChain() in child processes");
+    AuditTrail trail(path, kKey);
+    QVERIFY(trail.open());
+    const qint64 start = qEnvironmentVariable("DR_AUDIT_WRITER_START").toLongLong();
+    while (QDateTime::currentMSecsSinceEpoch() < start)
+        QThread::usleep(200);
+    const int count = qEnvironmentVariableIntValue("DR_AUDIT_WRITER_COUNT");
+    for (int i = 0; i < count; ++i) {
+        const auto e = trail.append(QStringLiteral("note"), qEnvironmentVariable("DR_AUDIT_WRITER_NAME"), {}, QStringLiteral("n%1").arg(i));
+        QVERIFY2(e, e ? "" : qPrintable(e.error()));
+    }
 }
 
 void tst_AuditTrail::filters()
