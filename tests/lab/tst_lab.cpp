@@ -17,6 +17,10 @@
 
 #include "toolrun.h"
 
+#include "auth/operatordirectory.h"
+#include "profile/profileloader.h"
+#include "secrets/secretstore.h"
+
 #include <functional>
 
 namespace {
@@ -133,6 +137,26 @@ void tst_Lab::upIsIdempotentAndDescribesTheLab()
     roles.sort();
     QCOMPARE(roles, (QStringList{QStringLiteral("admin"), QStringLiteral("approver"), QStringLiteral("operator"), QStringLiteral("viewer")}));
 
+    // The operator directory and audit key the profile names; an operator signs in with its file.
+    const auto profile = dr::ProfileLoader::loadFile(m_dir.filePath(QStringLiteral("profile.json")));
+    QVERIFY(profile);
+    QCOMPARE(profile->operatorsFile, m_dir.filePath(QStringLiteral("operators.json")));
+    QCOMPARE(profile->runbook.verifyCount, 3);
+    QVERIFY(profile->audit.key);
+    QVERIFY(dr::SecretStore::readFile(profile->audit.key->name));
+    dr::OperatorDirectory directory(profile->operatorsFile);
+    QVERIFY(directory.load());
+    QCOMPARE(directory.operators().size(), 4);
+    for (const QJsonValue &o : operators)
+        QCOMPARE(dr::roleName(directory.find(o.toObject().value(QStringLiteral("name")).toString())->role),
+                 o.toObject().value(QStringLiteral("role")).toString());
+    const auto passphrase = dr::SecretStore::readFile(m_dir.filePath(QStringLiteral("operators/lab-operator.passphrase")));
+    QVERIFY(passphrase);
+    const auto signedIn = directory.signIn(QStringLiteral("lab-operator"), *passphrase);
+    QVERIFY2(signedIn, qPrintable(signedIn ? QString() : signedIn.error()));
+    QCOMPARE(signedIn->role, dr::Role::Operator);
+    const QByteArray directoryBefore = directory.operators().at(0).hash;
+
     // A second up on a running lab changes nothing and answers the same.
     QElapsedTimer t;
     t.start();
@@ -140,6 +164,8 @@ void tst_Lab::upIsIdempotentAndDescribesTheLab()
     QCOMPARE(again.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(again.out).object(), m_up);
     QVERIFY2(t.elapsed() < 15000, "up on a running lab only checks it");
+    QVERIFY(directory.load());
+    QCOMPARE(directory.operators().at(0).hash, directoryBefore);
     const Run st = drlab({QStringLiteral("status"), QStringLiteral("--json")});
     QCOMPARE(st.exitCode, 0);
     QCOMPARE(QJsonDocument::fromJson(st.out).object().value(QStringLiteral("parts")).toArray().size(), 6);

@@ -108,6 +108,18 @@ QJsonObject labProfile(const LabState &state)
                                                       {QStringLiteral("expectContains"), QStringLiteral("password")},
                                                       {QStringLiteral("intervalSeconds"), 5},
                                                       {QStringLiteral("timeoutSeconds"), 5}}},
+        // Written by `drlab up` beside the profile: lab-admin, lab-operator, lab-approver, lab-viewer.
+        {QStringLiteral("operators"), QStringLiteral("operators.json")},
+        // A key file rather than the keychain: the lab runs headless in CI too.
+        {QStringLiteral("audit"), QJsonObject{{QStringLiteral("key"), QJsonObject{{QStringLiteral("file"), QStringLiteral("secrets/audit-key")}}}}},
+        // Short waits: a drill on the lab should take seconds, not the minutes production needs.
+        {QStringLiteral("runbook"), QJsonObject{{QStringLiteral("verifyCount"), 3},
+                                                {QStringLiteral("verifyTimeoutSeconds"), 30},
+                                                {QStringLiteral("cooldownSeconds"), 5},
+                                                {QStringLiteral("lockLeaseSeconds"), 15},
+                                                {QStringLiteral("drillHoldSeconds"), 5},
+                                                {QStringLiteral("stepTimeoutSeconds"), 60},
+                                                {QStringLiteral("syncTimeoutSeconds"), 600}}},
     };
 }
 

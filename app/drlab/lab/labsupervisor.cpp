@@ -4,8 +4,10 @@
 #include "labpki.h"
 #include "labprofile.h"
 
+#include "auth/operatordirectory.h"
 #include "logging/logging.h"
 #include "routing/haproxyruntime.h"
+#include "secrets/secretstore.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -23,7 +25,13 @@
 #include <QThread>
 #include <QTimer>
 
+#include <array>
 #include <csignal>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
 
 namespace drlab {
 
@@ -165,6 +173,10 @@ dr::Result<void> LabSupervisor::prepare()
     };
     if (auto r = ensureSecret(QStringLiteral("storage-account-key"), randomBytes(32).toBase64()); !r)
         return r;
+    // The audit trail's HMAC key: the lab has no keychain it may rely on (CI, headless), so a
+    // 0600 key file that the profile references; base64 text, as loadAuditKey() creates them.
+    if (auto r = ensureSecret(QStringLiteral("audit-key"), randomBytes(32).toBase64()); !r)
+        return r;
     for (const QString &region : kRegions) {
         for (const char *kind : {"admin", "query"}) {
             if (auto r = ensureSecret(QStringLiteral("search-%1-%2").arg(region, QLatin1String(kind)), randomBytes(16).toHex().toUpper());
@@ -179,6 +191,8 @@ dr::Result<void> LabSupervisor::prepare()
                 return r;
         }
     }
+    if (auto r = ensureOperatorDirectory(); !r)
+        return r;
 
     // Ports: keep the recorded ones while they are ours or free; a part that is not running
     // and whose port someone else took gets a new one (and everything is restarted, since
@@ -436,6 +450,73 @@ QList<PartStatus> LabSupervisor::status()
         parts.append(p);
     }
     return parts;
+}
+
+dr::Result<void> LabSupervisor::ensureOperatorDirectory()
+{
+    const QString path = m_state.path(QStringLiteral("operators.json"));
+    const auto passphraseFile = [this](const Operator &op) {
+        return m_state.path(QStringLiteral("operators/%1.passphrase").arg(QLatin1String(op.name)));
+    };
+
+    // Keep the directory while it holds the four lab operators and no passphrase file is newer
+    // than it: hashing costs a noticeable fraction of a second per operator, and keeping it
+    // keeps what happened to it (a lockout a test provoked) as on any real deployment.
+    const QFileInfo current(path);
+    if (current.exists()) {
+        dr::OperatorDirectory existing(path);
+        bool keep = bool(existing.load());
+        for (const Operator &op : kOperators) {
+            const auto record = existing.find(QLatin1String(op.name));
+            keep = keep && record && dr::roleName(record->role) == QLatin1String(op.role)
+                   && QFileInfo(passphraseFile(op)).lastModified() <= current.lastModified();
+        }
+        if (keep)
+            return {};
+    }
+
+    QList<QByteArray> passphrases;
+    for (const Operator &op : kOperators) {
+        auto passphrase = dr::SecretStore::readFile(passphraseFile(op));
+        if (!passphrase)
+            return std::unexpected(passphrase.error());
+        passphrases << *passphrase;
+    }
+
+    // Built beside the real one and renamed over it, so an interrupted `up` never leaves a
+    // directory with some of the operators.
+    const QString building = path + QStringLiteral(".new");
+    QFile::remove(building);
+    dr::OperatorDirectory directory(building);
+    const Operator &admin = kOperators[0];
+    if (auto r = directory.add(QLatin1String(admin.name), dr::Role::Admin, passphrases.at(0), std::nullopt); !r)
+        return r;
+    // The admin is the lab itself here: it just chose every passphrase, so it needs no sign-in.
+    const dr::SignedInOperator by{QLatin1String(admin.name), dr::Role::Admin, dr::Clock::system()->nowUtc()};
+    constexpr int kOthers = int(std::size(kOperators)) - 1;
+    std::array<dr::Result<void>, kOthers> results;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOthers; ++i) {
+        threads.emplace_back([&, i] {
+            const Operator &op = kOperators[i + 1];
+            // Each add hashes outside the directory's lock file, so the hashes run in parallel.
+            dr::OperatorDirectory mine(building);
+            results[size_t(i)] = mine.add(QLatin1String(op.name), *dr::roleFromName(QLatin1String(op.role)),
+                                          passphrases.at(i + 1), by);
+        });
+    }
+    for (std::thread &t : threads)
+        t.join();
+    for (const auto &r : results) {
+        if (!r) {
+            QFile::remove(building);
+            return r;
+        }
+    }
+    // rename(2) replaces the old directory in one step; QFile::rename would not overwrite it.
+    if (std::rename(QFile::encodeName(building).constData(), QFile::encodeName(path).constData()) != 0)
+        return dr::fail(QStringLiteral("cannot rename %1 to %2: %3").arg(building, path, QString::fromLocal8Bit(std::strerror(errno))));
+    return {};
 }
 
 dr::Result<void> LabSupervisor::writeProfile()

@@ -44,6 +44,8 @@ private:
     dr::Result<void> startPart(const QString &name);
     bool checkHealth(const QString &name, QString *detail);
     dr::Result<void> writeProfile();
+    // DIR/operators.json with the four lab operators, hashed from their passphrase files.
+    dr::Result<void> ensureOperatorDirectory();
     void stopProcess(const LabProcess &process);
 
     LabState m_state;
