@@ -9,31 +9,31 @@ namespace {
 
 // One table per enum, so that a name and its value cannot drift apart between the two
 // directions (the journal stores the names).
-constexpr std::array<std::pair<StepKind, const char16_t *>, 5> kStepKinds{{
-    {StepKind::Gate, u"gate"},
-    {StepKind::Action, u"action"},
-    {StepKind::Verify, u"verify"},
-    {StepKind::Acknowledge, u"acknowledge"},
-    {StepKind::Approval, u"approval"},
-}};
+constexpr std::array<std::pair<StepKind, const char16_t *>, 5> kStepKinds { {
+    { StepKind::Gate, u"gate" },
+    { StepKind::Action, u"action" },
+    { StepKind::Verify, u"verify" },
+    { StepKind::Acknowledge, u"acknowledge" },
+    { StepKind::Approval, u"approval" },
+} };
 
-constexpr std::array<std::pair<StepState, const char16_t *>, 7> kStepStates{{
-    {StepState::Pending, u"pending"},
-    {StepState::Running, u"running"},
-    {StepState::Succeeded, u"succeeded"},
-    {StepState::Failed, u"failed"},
-    {StepState::Skipped, u"skipped"},
-    {StepState::Undone, u"undone"},
-    {StepState::UndoFailed, u"undo-failed"},
-}};
+constexpr std::array<std::pair<StepState, const char16_t *>, 7> kStepStates { {
+    { StepState::Pending, u"pending" },
+    { StepState::Running, u"running" },
+    { StepState::Succeeded, u"succeeded" },
+    { StepState::Failed, u"failed" },
+    { StepState::Skipped, u"skipped" },
+    { StepState::Undone, u"undone" },
+    { StepState::UndoFailed, u"undo-failed" },
+} };
 
-constexpr std::array<std::pair<RunState, const char16_t *>, 5> kRunStates{{
-    {RunState::Running, u"running"},
-    {RunState::Succeeded, u"succeeded"},
-    {RunState::Failed, u"failed"},
-    {RunState::Halted, u"halted"},
-    {RunState::RolledBack, u"rolled-back"},
-}};
+constexpr std::array<std::pair<RunState, const char16_t *>, 5> kRunStates { {
+    { RunState::Running, u"running" },
+    { RunState::Succeeded, u"succeeded" },
+    { RunState::Failed, u"failed" },
+    { RunState::Halted, u"halted" },
+    { RunState::RolledBack, u"rolled-back" },
+} };
 
 template<typename E, std::size_t N>
 QString nameOf(const std::array<std::pair<E, const char16_t *>, N> &table, E value)
@@ -46,7 +46,8 @@ QString nameOf(const std::array<std::pair<E, const char16_t *>, N> &table, E val
 }
 
 template<typename E, std::size_t N>
-std::optional<E> valueOf(const std::array<std::pair<E, const char16_t *>, N> &table, const QString &name)
+std::optional<E> valueOf(
+    const std::array<std::pair<E, const char16_t *>, N> &table, const QString &name)
 {
     for (const auto &[v, n] : table) {
         if (name == QString::fromUtf16(n))

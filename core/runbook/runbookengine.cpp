@@ -88,8 +88,8 @@ struct RunbookEngine::Private
     bool active = false;
     Phase phase = Phase::Idle;
     int current = -1;
-    int resumedIndex = -1;   // the step that was running when the run was interrupted
-    QList<int> queue;        // Rerun and Undo: the steps still to do, in order
+    int resumedIndex = -1; // the step that was running when the run was interrupted
+    QList<int> queue; // Rerun and Undo: the steps still to do, in order
     RunState undoEnd = RunState::Failed;
     QString undoReason;
     int undone = 0;
@@ -171,7 +171,9 @@ struct RunbookEngine::Private
     {
         log::get("runbook")->error("{}", why.toStdString());
         finish(RunState::Halted,
-               QStringLiteral("halted: the journal could not be written (%1); resume to retry, or roll back").arg(why));
+            QStringLiteral(
+                "halted: the journal could not be written (%1); resume to retry, or roll back")
+                .arg(why));
     }
 
     StepContext contextFor(int i, int attempt)
@@ -203,7 +205,9 @@ struct RunbookEngine::Private
                 if (g != generation)
                     return;
                 ++generation;
-                then(StepOutcome::failure(QStringLiteral("timed out after %1").arg(seconds(timeoutMs))), true);
+                then(StepOutcome::failure(
+                         QStringLiteral("timed out after %1").arg(seconds(timeoutMs))),
+                    true);
             };
             timeout.start(timeoutMs);
         }
@@ -230,7 +234,8 @@ struct RunbookEngine::Private
     bool kept(int i) const
     {
         const StepState s = steps.at(i).state;
-        return (s == StepState::Succeeded || s == StepState::Skipped) && !runbook.steps.at(i).rerunOnResume;
+        return (s == StepState::Succeeded || s == StepState::Skipped)
+            && !runbook.steps.at(i).rerunOnResume;
     }
 
     void advance(int next)
@@ -238,8 +243,11 @@ struct RunbookEngine::Private
         if (!active)
             return;
         if (stop == Stop::Halt) {
-            const QString where = current >= 0 ? QStringLiteral("after ") + label(current) : QStringLiteral("before the first step");
-            finish(RunState::Halted, QStringLiteral("halted by %1 %2; resume to continue, or roll back").arg(stopBy, where));
+            const QString where = current >= 0 ? QStringLiteral("after ") + label(current)
+                                               : QStringLiteral("before the first step");
+            finish(RunState::Halted,
+                QStringLiteral("halted by %1 %2; resume to continue, or roll back")
+                    .arg(stopBy, where));
             return;
         }
         if (stop == Stop::Cancel) {
@@ -271,7 +279,8 @@ struct RunbookEngine::Private
         if (!persistStep(i))
             return;
         Q_EMIT q->stepStarted(i, attempt);
-        QString line = QStringLiteral("Step %1/%2 (%3) started").arg(i + 1).arg(steps.size()).arg(s.title);
+        QString line
+            = QStringLiteral("Step %1/%2 (%3) started").arg(i + 1).arg(steps.size()).arg(s.title);
         if (attempt > 1)
             line += QStringLiteral(", attempt %1").arg(attempt);
         if (i == resumedIndex && phase == Phase::Forward)
@@ -288,12 +297,16 @@ struct RunbookEngine::Private
     {
         const Step &s = runbook.steps.at(i);
         if (!s.run) { // only Acknowledge steps may have no work (validated at start)
-            stepAnswered(i, attempt, StepOutcome::success(QStringLiteral("acknowledged by %1").arg(acknowledgedBy.value(i))), false, true);
+            stepAnswered(i, attempt,
+                StepOutcome::success(
+                    QStringLiteral("acknowledged by %1").arg(acknowledgedBy.value(i))),
+                false, true);
             return;
         }
-        invoke(s.run, contextFor(i, attempt), s.timeoutMs, [this, i, attempt](StepOutcome o, bool timedOut) {
-            stepAnswered(i, attempt, std::move(o), timedOut, false);
-        });
+        invoke(s.run, contextFor(i, attempt), s.timeoutMs,
+            [this, i, attempt](StepOutcome o, bool timedOut) {
+                stepAnswered(i, attempt, std::move(o), timedOut, false);
+            });
     }
 
     void askAcknowledgement(int i)
@@ -327,7 +340,9 @@ struct RunbookEngine::Private
                 execute(i, 1);
             } else {
                 logLine(QStringLiteral("%1 declined %2: %3").arg(by, label(i), reason));
-                stepAnswered(i, 1, StepOutcome::failure(QStringLiteral("declined by %1: %2").arg(by, reason)), false, true);
+                stepAnswered(i, 1,
+                    StepOutcome::failure(QStringLiteral("declined by %1: %2").arg(by, reason)),
+                    false, true);
             }
         });
     }
@@ -340,7 +355,8 @@ struct RunbookEngine::Private
         StepRecord &r = steps[i];
         // An action that timed out may still be under way: trying it again at once could
         // overlap with it, so the run fails (and undoes) instead.
-        const bool retry = !o.ok && !final && attempt <= s.retries && !(timedOut && s.kind == StepKind::Action);
+        const bool retry
+            = !o.ok && !final && attempt <= s.retries && !(timedOut && s.kind == StepKind::Action);
         if (retry) {
             r.detail = o.detail;
             if (!persistStep(i))
@@ -359,7 +375,8 @@ struct RunbookEngine::Private
             });
             return;
         }
-        r.state = !o.ok ? StepState::Failed : (o.skipped ? StepState::Skipped : StepState::Succeeded);
+        r.state
+            = !o.ok ? StepState::Failed : (o.skipped ? StepState::Skipped : StepState::Succeeded);
         r.ended = clock->nowUtc();
         r.detail = o.detail;
         r.data = o.data;
@@ -384,8 +401,9 @@ struct RunbookEngine::Private
         if (phase == Phase::Rerun) {
             if (r.state == StepState::Failed) {
                 finish(RunState::Halted,
-                       QStringLiteral("halted: the roll back could not begin because %1 failed: %2; resume to retry, or roll back")
-                           .arg(label(i), o.detail));
+                    QStringLiteral("halted: the roll back could not begin because %1 failed: %2; "
+                                   "resume to retry, or roll back")
+                        .arg(label(i), o.detail));
                 return;
             }
             nextRerun();
@@ -404,34 +422,46 @@ struct RunbookEngine::Private
         const StepRecord &r = steps.at(i);
         QString summary;
         if (s.kind == StepKind::Acknowledge && acknowledgedBy.contains(i)) {
-            summary = r.state == StepState::Failed && r.detail.startsWith(QStringLiteral("declined"))
-                          ? QStringLiteral("%1 declined step %2 (%3): %4").arg(acknowledgedBy.value(i)).arg(i + 1).arg(s.title, sentence(r.detail))
-                          : QStringLiteral("%1 acknowledged step %2 (%3): %4").arg(acknowledgedBy.value(i)).arg(i + 1).arg(s.title, sentence(s.prompt));
+            summary
+                = r.state == StepState::Failed && r.detail.startsWith(QStringLiteral("declined"))
+                ? QStringLiteral("%1 declined step %2 (%3): %4")
+                      .arg(acknowledgedBy.value(i))
+                      .arg(i + 1)
+                      .arg(s.title, sentence(r.detail))
+                : QStringLiteral("%1 acknowledged step %2 (%3): %4")
+                      .arg(acknowledgedBy.value(i))
+                      .arg(i + 1)
+                      .arg(s.title, sentence(s.prompt));
             if (r.state == StepState::Failed && !r.detail.startsWith(QStringLiteral("declined")))
                 summary += QStringLiteral(" The step then failed: %1").arg(sentence(r.detail));
         } else {
             QString verb;
             switch (r.state) {
             case StepState::Succeeded:
-                verb = s.kind == StepKind::Gate ? QStringLiteral("passed") : QStringLiteral("succeeded");
+                verb = s.kind == StepKind::Gate ? QStringLiteral("passed")
+                                                : QStringLiteral("succeeded");
                 break;
             case StepState::Skipped:
                 verb = QStringLiteral("was skipped");
                 break;
             default:
-                verb = s.critical ? QStringLiteral("failed") : QStringLiteral("failed (optional, the run goes on)");
+                verb = s.critical ? QStringLiteral("failed")
+                                  : QStringLiteral("failed (optional, the run goes on)");
                 break;
             }
-            summary = QStringLiteral("%1 %2 (%3) %4").arg(noun(s.kind)).arg(i + 1).arg(s.title, verb);
-            summary += r.detail.trimmed().isEmpty() ? QStringLiteral(".") : QString(QStringLiteral(": ") + sentence(r.detail));
+            summary
+                = QStringLiteral("%1 %2 (%3) %4").arg(noun(s.kind)).arg(i + 1).arg(s.title, verb);
+            summary += r.detail.trimmed().isEmpty()
+                ? QStringLiteral(".")
+                : QString(QStringLiteral(": ") + sentence(r.detail));
         }
-        QJsonObject data{
-            {QStringLiteral("step"), s.id},
-            {QStringLiteral("index"), i},
-            {QStringLiteral("state"), stepStateName(r.state)},
-            {QStringLiteral("attempts"), r.attempts},
-            {QStringLiteral("detail"), r.detail},
-            {QStringLiteral("critical"), s.critical},
+        QJsonObject data {
+            { QStringLiteral("step"), s.id },
+            { QStringLiteral("index"), i },
+            { QStringLiteral("state"), stepStateName(r.state) },
+            { QStringLiteral("attempts"), r.attempts },
+            { QStringLiteral("detail"), r.detail },
+            { QStringLiteral("critical"), s.critical },
         };
         if (!r.data.isEmpty())
             data.insert(QStringLiteral("data"), r.data);
@@ -447,7 +477,9 @@ struct RunbookEngine::Private
     {
         if (stop == Stop::Halt) {
             finish(RunState::Halted,
-                   QStringLiteral("halted by %1 before the roll back began; resume to continue, or roll back").arg(stopBy));
+                QStringLiteral(
+                    "halted by %1 before the roll back began; resume to continue, or roll back")
+                    .arg(stopBy));
             return;
         }
         if (queue.isEmpty()) {
@@ -469,14 +501,16 @@ struct RunbookEngine::Private
             // A step interrupted while running may have done its work: undoes are idempotent,
             // so it is undone too.
             if (runbook.steps.at(i).undo
-                && (st == StepState::Succeeded || st == StepState::UndoFailed || st == StepState::Running))
+                && (st == StepState::Succeeded || st == StepState::UndoFailed
+                    || st == StepState::Running))
                 queue.append(i);
         }
         run.outcome = QStringLiteral("rolling back: %1").arg(reason);
         if (!persistRun())
             return;
-        logLine(queue.isEmpty() ? QStringLiteral("Nothing to undo (%1)").arg(reason)
-                                : QStringLiteral("Undoing %1 completed step(s): %2").arg(queue.size()).arg(reason));
+        logLine(queue.isEmpty()
+                ? QStringLiteral("Nothing to undo (%1)").arg(reason)
+                : QStringLiteral("Undoing %1 completed step(s): %2").arg(queue.size()).arg(reason));
         nextUndo();
     }
 
@@ -486,9 +520,10 @@ struct RunbookEngine::Private
             return;
         if (stop == Stop::Halt) {
             finish(RunState::Halted,
-                   QStringLiteral("halted by %1 during the roll back (%2) with %3 step(s) still to undo; resume to retry, or roll back")
-                       .arg(stopBy, undoReason)
-                       .arg(queue.size()));
+                QStringLiteral("halted by %1 during the roll back (%2) with %3 step(s) still to "
+                               "undo; resume to retry, or roll back")
+                    .arg(stopBy, undoReason)
+                    .arg(queue.size()));
             return;
         }
         if (queue.isEmpty()) {
@@ -507,9 +542,10 @@ struct RunbookEngine::Private
         const Step &s = runbook.steps.at(i);
         if (attempt == 1)
             logLine(QStringLiteral("Undoing %1").arg(label(i))); // the intent, in the journal
-        invoke(s.undo, contextFor(i, attempt), s.timeoutMs, [this, i, attempt](StepOutcome o, bool timedOut) {
-            undoAnswered(i, attempt, std::move(o), timedOut);
-        });
+        invoke(s.undo, contextFor(i, attempt), s.timeoutMs,
+            [this, i, attempt](StepOutcome o, bool timedOut) {
+                undoAnswered(i, attempt, std::move(o), timedOut);
+            });
     }
 
     void undoAnswered(int i, int attempt, StepOutcome o, bool timedOut)
@@ -539,19 +575,26 @@ struct RunbookEngine::Private
         if (!persistStep(i))
             return;
         Q_EMIT q->stepFinished(i, r.state, r.detail);
-        logLine(QStringLiteral("Step %1/%2 (%3) %4: %5").arg(i + 1).arg(steps.size()).arg(s.title, stepStateName(r.state), r.detail));
-        const QString summary = o.ok ? QStringLiteral("Undid step %1 (%2): %3").arg(i + 1).arg(s.title, sentence(o.detail.isEmpty() ? QStringLiteral("done") : o.detail))
-                                     : QStringLiteral("The undo of step %1 (%2) failed: %3").arg(i + 1).arg(s.title, sentence(o.detail));
+        logLine(QStringLiteral("Step %1/%2 (%3) %4: %5")
+                    .arg(i + 1)
+                    .arg(steps.size())
+                    .arg(s.title, stepStateName(r.state), r.detail));
+        const QString summary = o.ok
+            ? QStringLiteral("Undid step %1 (%2): %3")
+                  .arg(i + 1)
+                  .arg(s.title, sentence(o.detail.isEmpty() ? QStringLiteral("done") : o.detail))
+            : QStringLiteral("The undo of step %1 (%2) failed: %3")
+                  .arg(i + 1)
+                  .arg(s.title, sentence(o.detail));
         emitAudit(QStringLiteral("step"), summary,
-                  QJsonObject{{QStringLiteral("step"), s.id},
-                              {QStringLiteral("index"), i},
-                              {QStringLiteral("state"), stepStateName(r.state)},
-                              {QStringLiteral("detail"), o.detail},
-                              {QStringLiteral("undo"), true}});
+            QJsonObject { { QStringLiteral("step"), s.id }, { QStringLiteral("index"), i },
+                { QStringLiteral("state"), stepStateName(r.state) },
+                { QStringLiteral("detail"), o.detail }, { QStringLiteral("undo"), true } });
         if (!o.ok) {
             finish(RunState::Halted,
-                   QStringLiteral("halted: the undo of %1 failed: %2 (while rolling back: %3); resume to retry, or roll back")
-                       .arg(label(i), o.detail, undoReason));
+                QStringLiteral("halted: the undo of %1 failed: %2 (while rolling back: %3); resume "
+                               "to retry, or roll back")
+                    .arg(label(i), o.detail, undoReason));
             return;
         }
         ++undone;
@@ -569,7 +612,8 @@ struct RunbookEngine::Private
                 optional.append(label(i));
         }
         if (!optional.isEmpty())
-            outcome += QStringLiteral("; optional %1 failed").arg(optional.join(QStringLiteral(", ")));
+            outcome
+                += QStringLiteral("; optional %1 failed").arg(optional.join(QStringLiteral(", ")));
         finish(RunState::Succeeded, outcome);
     }
 
@@ -609,7 +653,8 @@ struct RunbookEngine::Private
         case RunState::Running:
             break;
         }
-        emitRunState(runStateName(state), summary, QJsonObject{{QStringLiteral("outcome"), outcome}});
+        emitRunState(
+            runStateName(state), summary, QJsonObject { { QStringLiteral("outcome"), outcome } });
         Q_EMIT q->runFinished(state, outcome);
     }
 
@@ -621,12 +666,17 @@ struct RunbookEngine::Private
         for (int i = 0; i < rb.steps.size(); ++i) {
             const Step &s = rb.steps.at(i);
             if (s.id.isEmpty())
-                return dr::fail(QStringLiteral("step %1 (%2) of the %3 runbook has no id").arg(i + 1).arg(s.title, rb.kind));
+                return dr::fail(QStringLiteral("step %1 (%2) of the %3 runbook has no id")
+                                    .arg(i + 1)
+                                    .arg(s.title, rb.kind));
             if (ids.contains(s.id))
-                return dr::fail(QStringLiteral("the %1 runbook has two steps with the id %2").arg(rb.kind, s.id));
+                return dr::fail(QStringLiteral("the %1 runbook has two steps with the id %2")
+                                    .arg(rb.kind, s.id));
             ids.insert(s.id);
             if (!s.run && s.kind != StepKind::Acknowledge)
-                return dr::fail(QStringLiteral("step %1 (%2) of the %3 runbook has nothing to run").arg(i + 1).arg(s.title, rb.kind));
+                return dr::fail(QStringLiteral("step %1 (%2) of the %3 runbook has nothing to run")
+                                    .arg(i + 1)
+                                    .arg(s.title, rb.kind));
         }
         return {};
     }
@@ -642,7 +692,8 @@ struct RunbookEngine::Private
         if (!found)
             return dr::fail(found.error());
         if (!found->has_value())
-            return dr::fail(QStringLiteral("there is no run %1 in the journal %2").arg(runId, journal->path()));
+            return dr::fail(
+                QStringLiteral("there is no run %1 in the journal %2").arg(runId, journal->path()));
         RunRecord record = **found;
         if (record.state != RunState::Running && record.state != RunState::Halted)
             return dr::fail(QStringLiteral("run %1 cannot be %2: it has already ended (%3: %4)")
@@ -651,16 +702,18 @@ struct RunbookEngine::Private
         if (!recorded)
             return dr::fail(recorded.error());
         if (recorded->size() != rb.steps.size())
-            return dr::fail(QStringLiteral("run %1 cannot be %2: the journal has %3 steps but the %4 runbook built "
-                                           "again has %5 (the profile changed?)")
+            return dr::fail(QStringLiteral(
+                "run %1 cannot be %2: the journal has %3 steps but the %4 runbook built "
+                "again has %5 (the profile changed?)")
                                 .arg(runId, what)
                                 .arg(recorded->size())
                                 .arg(rb.kind)
                                 .arg(rb.steps.size()));
         for (int i = 0; i < recorded->size(); ++i) {
             if (recorded->at(i).id != rb.steps.at(i).id)
-                return dr::fail(QStringLiteral("run %1 cannot be %2: step %3 is %4 in the journal but %5 in the "
-                                               "runbook built again (the profile changed?)")
+                return dr::fail(QStringLiteral(
+                    "run %1 cannot be %2: step %3 is %4 in the journal but %5 in the "
+                    "runbook built again (the profile changed?)")
                                     .arg(runId, what)
                                     .arg(i + 1)
                                     .arg(recorded->at(i).id, rb.steps.at(i).id));
@@ -679,7 +732,8 @@ struct RunbookEngine::Private
         // The run's data is rebuilt from the steps too: a kill between a step's row and the
         // run's row must not lose what that step measured.
         for (const StepRecord &s : std::as_const(steps)) {
-            if (s.state == StepState::Succeeded || s.state == StepState::Skipped || s.state == StepState::Failed)
+            if (s.state == StepState::Succeeded || s.state == StepState::Skipped
+                || s.state == StepState::Failed)
                 merge(run.data, s.data);
         }
         resumedIndex = -1;
@@ -716,7 +770,7 @@ struct RunbookEngine::Private
 RunbookEngine::RunbookEngine(RunJournal *journal, const Clock *clock, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<Private>(this, journal, clock))
-{}
+{ }
 
 RunbookEngine::~RunbookEngine()
 {
@@ -790,13 +844,15 @@ Result<QString> RunbookEngine::start(RunRecord run, Runbook runbook)
     RunJournal::setDrivenInThisProcess(run.id, true);
     d->later([this] {
         Q_EMIT runStarted(d->run.id);
-        d->logLine(QStringLiteral("Run %1 (%2) started: %3 step(s)").arg(d->run.id, d->run.kind).arg(d->steps.size()));
+        d->logLine(QStringLiteral("Run %1 (%2) started: %3 step(s)")
+                       .arg(d->run.id, d->run.kind)
+                       .arg(d->steps.size()));
         d->emitRunState(QStringLiteral("started"),
-                        QStringLiteral("Run %1 (%2 from %3 to %4) started with %5 step(s).")
-                            .arg(d->run.id, d->run.kind, d->run.source, d->run.target)
-                            .arg(d->steps.size()),
-                        QJsonObject{{QStringLiteral("operator"), d->run.operatorName},
-                                    {QStringLiteral("approver"), d->run.approverName}});
+            QStringLiteral("Run %1 (%2 from %3 to %4) started with %5 step(s).")
+                .arg(d->run.id, d->run.kind, d->run.source, d->run.target)
+                .arg(d->steps.size()),
+            QJsonObject { { QStringLiteral("operator"), d->run.operatorName },
+                { QStringLiteral("approver"), d->run.approverName } });
         d->advance(0);
     });
     return run.id;
@@ -814,7 +870,8 @@ Result<void> RunbookEngine::resume(const QString &runId, Runbook runbook)
             ++next;
         const QString at = next < d->steps.size() ? d->label(next) : QStringLiteral("its end");
         d->logLine(QStringLiteral("Run %1 resumed at %2").arg(d->run.id, at));
-        d->emitRunState(QStringLiteral("resumed"), QStringLiteral("Run %1 (%2) resumed at %3.").arg(d->run.id, d->run.kind, at));
+        d->emitRunState(QStringLiteral("resumed"),
+            QStringLiteral("Run %1 (%2) resumed at %3.").arg(d->run.id, d->run.kind, at));
         d->advance(0);
     });
     return {};
@@ -833,7 +890,8 @@ Result<void> RunbookEngine::rollback(const QString &runId, Runbook runbook)
     d->later([this] {
         Q_EMIT runStarted(d->run.id);
         d->logLine(QStringLiteral("Rolling back run %1").arg(d->run.id));
-        d->emitRunState(QStringLiteral("rollback-started"), QStringLiteral("Roll back of run %1 (%2) started.").arg(d->run.id, d->run.kind));
+        d->emitRunState(QStringLiteral("rollback-started"),
+            QStringLiteral("Roll back of run %1 (%2) started.").arg(d->run.id, d->run.kind));
         d->nextRerun();
     });
     return {};
@@ -861,8 +919,9 @@ void RunbookEngine::halt(const QString &by)
     d->stop = Private::Stop::Halt;
     d->stopBy = by;
     d->logLine(QStringLiteral("%1 asked to halt the run").arg(by));
-    d->emitRunState(QStringLiteral("halt-requested"), QStringLiteral("%1 asked to halt run %2.").arg(by, d->run.id),
-                    QJsonObject{{QStringLiteral("by"), by}});
+    d->emitRunState(QStringLiteral("halt-requested"),
+        QStringLiteral("%1 asked to halt run %2.").arg(by, d->run.id),
+        QJsonObject { { QStringLiteral("by"), by } });
     if (d->awaitingAck >= 0) {
         // Nobody will answer a question once the run is halted: the step goes back to
         // pending and is asked again on resume.
@@ -874,8 +933,10 @@ void RunbookEngine::halt(const QString &by)
         if (!d->persistStep(i))
             return;
         Q_EMIT stepFinished(i, StepState::Pending, d->steps.at(i).detail);
-        d->finish(RunState::Halted, QStringLiteral("halted by %1 at %2, before it was acknowledged; resume to continue, or roll back")
-                                        .arg(by, d->label(i)));
+        d->finish(RunState::Halted,
+            QStringLiteral(
+                "halted by %1 at %2, before it was acknowledged; resume to continue, or roll back")
+                .arg(by, d->label(i)));
     }
 }
 
@@ -884,14 +945,16 @@ void RunbookEngine::cancel(const QString &by)
     if (!d->active || d->stop != Private::Stop::None)
         return;
     if (d->phase != Private::Phase::Forward) {
-        d->logLine(QStringLiteral("%1 asked to cancel, but the run is already rolling back").arg(by));
+        d->logLine(
+            QStringLiteral("%1 asked to cancel, but the run is already rolling back").arg(by));
         return;
     }
     d->stop = Private::Stop::Cancel;
     d->stopBy = by;
     d->logLine(QStringLiteral("%1 asked to cancel the run").arg(by));
-    d->emitRunState(QStringLiteral("cancel-requested"), QStringLiteral("%1 asked to cancel run %2.").arg(by, d->run.id),
-                    QJsonObject{{QStringLiteral("by"), by}});
+    d->emitRunState(QStringLiteral("cancel-requested"),
+        QStringLiteral("%1 asked to cancel run %2.").arg(by, d->run.id),
+        QJsonObject { { QStringLiteral("by"), by } });
     if (d->awaitingAck >= 0) {
         const int i = d->awaitingAck;
         d->awaitingAck = -1;
@@ -901,14 +964,16 @@ void RunbookEngine::cancel(const QString &by)
         if (!d->persistStep(i))
             return;
         Q_EMIT stepFinished(i, StepState::Pending, d->steps.at(i).detail);
-        d->beginUndo(RunState::RolledBack, QStringLiteral("cancelled by %1 at %2").arg(by, d->label(i)));
+        d->beginUndo(
+            RunState::RolledBack, QStringLiteral("cancelled by %1 at %2").arg(by, d->label(i)));
     }
 }
 
 void RunbookEngine::acknowledge(int index, const QString &by)
 {
     if (!d->active || d->awaitingAck < 0 || d->awaitingAck != index) {
-        log::get("runbook")->warn("acknowledgement of step {} ignored: it is not waiting for one", index + 1);
+        log::get("runbook")->warn(
+            "acknowledgement of step {} ignored: it is not waiting for one", index + 1);
         return;
     }
     d->answerAcknowledgement(index, by, true, QString());
@@ -917,7 +982,8 @@ void RunbookEngine::acknowledge(int index, const QString &by)
 void RunbookEngine::decline(int index, const QString &by, const QString &reason)
 {
     if (!d->active || d->awaitingAck < 0 || d->awaitingAck != index) {
-        log::get("runbook")->warn("decline of step {} ignored: it is not waiting for an acknowledgement", index + 1);
+        log::get("runbook")->warn(
+            "decline of step {} ignored: it is not waiting for an acknowledgement", index + 1);
         return;
     }
     d->answerAcknowledgement(index, by, false, reason);

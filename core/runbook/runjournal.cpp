@@ -107,41 +107,41 @@ RunRecord runFrom(const QSqlQuery &q)
 
 QJsonObject RunRecord::toJson() const
 {
-    return QJsonObject{
-        {QStringLiteral("id"), id},
-        {QStringLiteral("kind"), kind},
-        {QStringLiteral("mode"), mode},
-        {QStringLiteral("source"), source},
-        {QStringLiteral("target"), target},
-        {QStringLiteral("profile"), profileName},
-        {QStringLiteral("operator"), operatorName},
-        {QStringLiteral("approver"), approverName},
-        {QStringLiteral("host"), host},
-        {QStringLiteral("pid"), pid},
-        {QStringLiteral("params"), params},
-        {QStringLiteral("state"), runStateName(state)},
-        {QStringLiteral("outcome"), outcome},
-        {QStringLiteral("started"), isoOf(started)},
-        {QStringLiteral("ended"), isoOf(ended)},
-        {QStringLiteral("data"), data},
+    return QJsonObject {
+        { QStringLiteral("id"), id },
+        { QStringLiteral("kind"), kind },
+        { QStringLiteral("mode"), mode },
+        { QStringLiteral("source"), source },
+        { QStringLiteral("target"), target },
+        { QStringLiteral("profile"), profileName },
+        { QStringLiteral("operator"), operatorName },
+        { QStringLiteral("approver"), approverName },
+        { QStringLiteral("host"), host },
+        { QStringLiteral("pid"), pid },
+        { QStringLiteral("params"), params },
+        { QStringLiteral("state"), runStateName(state) },
+        { QStringLiteral("outcome"), outcome },
+        { QStringLiteral("started"), isoOf(started) },
+        { QStringLiteral("ended"), isoOf(ended) },
+        { QStringLiteral("data"), data },
     };
 }
 
 QJsonObject StepRecord::toJson() const
 {
-    return QJsonObject{
-        {QStringLiteral("index"), index},
-        {QStringLiteral("id"), id},
-        {QStringLiteral("title"), title},
-        {QStringLiteral("kind"), stepKindName(kind)},
-        {QStringLiteral("critical"), critical},
-        {QStringLiteral("reversible"), reversible},
-        {QStringLiteral("state"), stepStateName(state)},
-        {QStringLiteral("attempts"), attempts},
-        {QStringLiteral("started"), isoOf(started)},
-        {QStringLiteral("ended"), isoOf(ended)},
-        {QStringLiteral("detail"), detail},
-        {QStringLiteral("data"), data},
+    return QJsonObject {
+        { QStringLiteral("index"), index },
+        { QStringLiteral("id"), id },
+        { QStringLiteral("title"), title },
+        { QStringLiteral("kind"), stepKindName(kind) },
+        { QStringLiteral("critical"), critical },
+        { QStringLiteral("reversible"), reversible },
+        { QStringLiteral("state"), stepStateName(state) },
+        { QStringLiteral("attempts"), attempts },
+        { QStringLiteral("started"), isoOf(started) },
+        { QStringLiteral("ended"), isoOf(ended) },
+        { QStringLiteral("detail"), detail },
+        { QStringLiteral("data"), data },
     };
 }
 
@@ -151,7 +151,7 @@ RunJournal::RunJournal(const QString &databasePath, const Clock *clock)
     // One connection per journal: two journals on one file (two engines, a test) must not
     // share a connection, and SQLite serialises them through the file locks.
     , m_connection(QStringLiteral("journal-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
-{}
+{ }
 
 RunJournal::~RunJournal()
 {
@@ -174,7 +174,8 @@ QString RunJournal::defaultPath(const Profile &profile)
 
 QString RunJournal::newRunId(const QString &kind, const QDateTime &now)
 {
-    const QString suffix = QString::number(QRandomGenerator::global()->bounded(0x10000), 16).rightJustified(4, u'0');
+    const QString suffix
+        = QString::number(QRandomGenerator::global()->bounded(0x10000), 16).rightJustified(4, u'0');
     return now.toUTC().toString(QStringLiteral("yyyyMMdd-HHmmss")) + u'-' + kind + u'-' + suffix;
 }
 
@@ -182,7 +183,8 @@ Result<void> RunJournal::open()
 {
     m_open = false;
     const auto refuse = [this](const QString &why) {
-        m_error = QStringLiteral("the run journal %1 cannot be opened: %2").arg(QDir::toNativeSeparators(m_path), why);
+        m_error = QStringLiteral("the run journal %1 cannot be opened: %2")
+                      .arg(QDir::toNativeSeparators(m_path), why);
         log::get("runbook")->warn("{}", m_error.toStdString());
         if (QSqlDatabase::contains(m_connection)) {
             {
@@ -195,11 +197,12 @@ Result<void> RunJournal::open()
     };
     const QString folder = QFileInfo(m_path).absolutePath();
     if (!QDir().mkpath(folder))
-        return refuse(QStringLiteral("cannot create the folder %1").arg(QDir::toNativeSeparators(folder)));
+        return refuse(
+            QStringLiteral("cannot create the folder %1").arg(QDir::toNativeSeparators(folder)));
     {
         QSqlDatabase db = QSqlDatabase::contains(m_connection)
-                              ? QSqlDatabase::database(m_connection, false)
-                              : QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+            ? QSqlDatabase::database(m_connection, false)
+            : QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
         if (!db.isValid())
             return refuse(QStringLiteral("the Qt SQLite driver is missing"));
         db.close();
@@ -232,9 +235,10 @@ Result<int> RunJournal::schemaVersion()
     const int version = v.value(0).toInt();
     v.finish(); // an unfinished statement would keep COMMIT from completing
     if (version > kSchemaVersion)
-        return dr::fail(QStringLiteral("it was written by a newer DR Console (schema %1, this one reads %2)")
-                            .arg(version)
-                            .arg(kSchemaVersion));
+        return dr::fail(
+            QStringLiteral("it was written by a newer DR Console (schema %1, this one reads %2)")
+                .arg(version)
+                .arg(kSchemaVersion));
     return version;
 }
 
@@ -263,7 +267,8 @@ Result<void> RunJournal::createSchema()
         if (*now == kSchemaVersion)
             return {};
         for (const char *sql : {
-                 "CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, mode TEXT,"
+                 "CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, mode "
+                 "TEXT,"
                  " source TEXT, target TEXT, profile TEXT, operator TEXT, approver TEXT, host TEXT,"
                  " pid INTEGER NOT NULL DEFAULT 0, params TEXT, state TEXT NOT NULL, outcome TEXT,"
                  " started INTEGER, ended INTEGER, data TEXT)",
@@ -271,8 +276,10 @@ Result<void> RunJournal::createSchema()
                  "CREATE INDEX IF NOT EXISTS runs_state ON runs (state)",
                  "CREATE TABLE IF NOT EXISTS steps (run_id TEXT NOT NULL, idx INTEGER NOT NULL,"
                  " id TEXT NOT NULL, title TEXT, kind TEXT NOT NULL, critical INTEGER NOT NULL,"
-                 " reversible INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-                 " started INTEGER, ended INTEGER, detail TEXT, data TEXT, PRIMARY KEY (run_id, idx))",
+                 " reversible INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL "
+                 "DEFAULT 0,"
+                 " started INTEGER, ended INTEGER, detail TEXT, data TEXT, PRIMARY KEY (run_id, "
+                 "idx))",
                  "CREATE TABLE IF NOT EXISTS log (run_id TEXT NOT NULL, seq INTEGER NOT NULL,"
                  " at INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
              }) {
@@ -285,8 +292,9 @@ Result<void> RunJournal::createSchema()
 
 QString RunJournal::notOpen() const
 {
-    return m_error.isEmpty() ? QStringLiteral("the run journal %1 is not open").arg(QDir::toNativeSeparators(m_path))
-                             : m_error;
+    return m_error.isEmpty()
+        ? QStringLiteral("the run journal %1 is not open").arg(QDir::toNativeSeparators(m_path))
+        : m_error;
 }
 
 Result<void> RunJournal::write(const std::function<Result<void>()> &work)
@@ -319,25 +327,28 @@ Result<void> RunJournal::createRun(const RunRecord &run, const QList<Step> &step
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         QSqlQuery q(db);
         q.prepare(QStringLiteral("INSERT INTO runs (") + kRunColumns
-                  + QStringLiteral(") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        for (const QVariant &v : {QVariant(run.id), QVariant(run.kind), QVariant(run.mode), QVariant(run.source),
-                                  QVariant(run.target), QVariant(run.profileName), QVariant(run.operatorName),
-                                  QVariant(run.approverName), QVariant(run.host), QVariant(run.pid),
-                                  QVariant(compact(run.params)), QVariant(runStateName(run.state)),
-                                  QVariant(run.outcome), msOf(run.started), msOf(run.ended),
-                                  QVariant(compact(run.data))})
+            + QStringLiteral(") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        for (const QVariant &v : { QVariant(run.id), QVariant(run.kind), QVariant(run.mode),
+                 QVariant(run.source), QVariant(run.target), QVariant(run.profileName),
+                 QVariant(run.operatorName), QVariant(run.approverName), QVariant(run.host),
+                 QVariant(run.pid), QVariant(compact(run.params)),
+                 QVariant(runStateName(run.state)), QVariant(run.outcome), msOf(run.started),
+                 msOf(run.ended), QVariant(compact(run.data)) })
             q.addBindValue(v);
         if (!q.exec()) {
-            return dr::fail(QStringLiteral("run %1 cannot be recorded: %2").arg(run.id, describe(q.lastError())));
+            return dr::fail(QStringLiteral("run %1 cannot be recorded: %2")
+                                .arg(run.id, describe(q.lastError())));
         }
-        q.prepare(QStringLiteral("INSERT INTO steps (run_id, idx, id, title, kind, critical, reversible, state,"
-                                 " attempts, started, ended, detail, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0,"
-                                 " NULL, NULL, '', '{}')"));
+        q.prepare(QStringLiteral(
+            "INSERT INTO steps (run_id, idx, id, title, kind, critical, reversible, state,"
+            " attempts, started, ended, detail, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0,"
+            " NULL, NULL, '', '{}')"));
         for (int i = 0; i < steps.size(); ++i) {
             const Step &s = steps.at(i);
-            for (const QVariant &v : {QVariant(run.id), QVariant(i), QVariant(s.id), QVariant(s.title),
-                                      QVariant(stepKindName(s.kind)), QVariant(s.critical ? 1 : 0),
-                                      QVariant(s.undo ? 1 : 0), QVariant(stepStateName(StepState::Pending))})
+            for (const QVariant &v :
+                { QVariant(run.id), QVariant(i), QVariant(s.id), QVariant(s.title),
+                    QVariant(stepKindName(s.kind)), QVariant(s.critical ? 1 : 0),
+                    QVariant(s.undo ? 1 : 0), QVariant(stepStateName(StepState::Pending)) })
                 q.addBindValue(v);
             if (!q.exec())
                 return dr::fail(describe(q.lastError()));
@@ -352,14 +363,16 @@ Result<void> RunJournal::updateRun(const RunRecord &run)
         return dr::fail(notOpen());
     return write([&]() -> Result<void> {
         QSqlQuery q(QSqlDatabase::database(m_connection, false));
-        q.prepare(QStringLiteral("UPDATE runs SET kind = ?, mode = ?, source = ?, target = ?, profile = ?,"
-                                 " operator = ?, approver = ?, host = ?, pid = ?, params = ?, state = ?,"
-                                 " outcome = ?, started = ?, ended = ?, data = ? WHERE id = ?"));
-        for (const QVariant &v : {QVariant(run.kind), QVariant(run.mode), QVariant(run.source), QVariant(run.target),
-                                  QVariant(run.profileName), QVariant(run.operatorName), QVariant(run.approverName),
-                                  QVariant(run.host), QVariant(run.pid), QVariant(compact(run.params)),
-                                  QVariant(runStateName(run.state)), QVariant(run.outcome), msOf(run.started),
-                                  msOf(run.ended), QVariant(compact(run.data)), QVariant(run.id)})
+        q.prepare(QStringLiteral(
+            "UPDATE runs SET kind = ?, mode = ?, source = ?, target = ?, profile = ?,"
+            " operator = ?, approver = ?, host = ?, pid = ?, params = ?, state = ?,"
+            " outcome = ?, started = ?, ended = ?, data = ? WHERE id = ?"));
+        for (const QVariant &v :
+            { QVariant(run.kind), QVariant(run.mode), QVariant(run.source), QVariant(run.target),
+                QVariant(run.profileName), QVariant(run.operatorName), QVariant(run.approverName),
+                QVariant(run.host), QVariant(run.pid), QVariant(compact(run.params)),
+                QVariant(runStateName(run.state)), QVariant(run.outcome), msOf(run.started),
+                msOf(run.ended), QVariant(compact(run.data)), QVariant(run.id) })
             q.addBindValue(v);
         if (!q.exec())
             return dr::fail(describe(q.lastError()));
@@ -375,19 +388,23 @@ Result<void> RunJournal::updateStep(const QString &runId, const StepRecord &step
         return dr::fail(notOpen());
     return write([&]() -> Result<void> {
         QSqlQuery q(QSqlDatabase::database(m_connection, false));
-        q.prepare(QStringLiteral("UPDATE steps SET id = ?, title = ?, kind = ?, critical = ?, reversible = ?,"
-                                 " state = ?, attempts = ?, started = ?, ended = ?, detail = ?, data = ?"
-                                 " WHERE run_id = ? AND idx = ?"));
-        for (const QVariant &v : {QVariant(step.id), QVariant(step.title), QVariant(stepKindName(step.kind)),
-                                  QVariant(step.critical ? 1 : 0), QVariant(step.reversible ? 1 : 0),
-                                  QVariant(stepStateName(step.state)), QVariant(step.attempts), msOf(step.started),
-                                  msOf(step.ended), QVariant(step.detail), QVariant(compact(step.data)),
-                                  QVariant(runId), QVariant(step.index)})
+        q.prepare(QStringLiteral(
+            "UPDATE steps SET id = ?, title = ?, kind = ?, critical = ?, reversible = ?,"
+            " state = ?, attempts = ?, started = ?, ended = ?, detail = ?, data = ?"
+            " WHERE run_id = ? AND idx = ?"));
+        for (const QVariant &v :
+            { QVariant(step.id), QVariant(step.title), QVariant(stepKindName(step.kind)),
+                QVariant(step.critical ? 1 : 0), QVariant(step.reversible ? 1 : 0),
+                QVariant(stepStateName(step.state)), QVariant(step.attempts), msOf(step.started),
+                msOf(step.ended), QVariant(step.detail), QVariant(compact(step.data)),
+                QVariant(runId), QVariant(step.index) })
             q.addBindValue(v);
         if (!q.exec())
             return dr::fail(describe(q.lastError()));
         if (q.numRowsAffected() != 1)
-            return dr::fail(QStringLiteral("run %1 has no step %2 in the journal").arg(runId).arg(step.index + 1));
+            return dr::fail(QStringLiteral("run %1 has no step %2 in the journal")
+                                .arg(runId)
+                                .arg(step.index + 1));
         return {};
     });
 }
@@ -400,8 +417,9 @@ Result<void> RunJournal::appendLog(const QString &runId, const QString &line)
         QSqlQuery q(QSqlDatabase::database(m_connection, false));
         // The next sequence number is computed inside the write transaction: no two lines of
         // one run can get the same number, whoever writes them.
-        q.prepare(QStringLiteral("INSERT INTO log (run_id, seq, at, line)"
-                                 " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM log WHERE run_id = ?"));
+        q.prepare(
+            QStringLiteral("INSERT INTO log (run_id, seq, at, line)"
+                           " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ? FROM log WHERE run_id = ?"));
         q.addBindValue(runId);
         q.addBindValue(m_clock->nowUtc().toMSecsSinceEpoch());
         q.addBindValue(line);
@@ -421,7 +439,8 @@ Result<std::optional<RunRecord>> RunJournal::run(const QString &runId) const
     q.prepare(QStringLiteral("SELECT ") + kRunColumns + QStringLiteral(" FROM runs WHERE id = ?"));
     q.addBindValue(runId);
     if (!q.exec())
-        return dr::fail(QStringLiteral("reading run %1 from the journal failed: %2").arg(runId, describe(q.lastError())));
+        return dr::fail(QStringLiteral("reading run %1 from the journal failed: %2")
+                            .arg(runId, describe(q.lastError())));
     if (!q.next())
         return std::optional<RunRecord>();
     return std::optional<RunRecord>(runFrom(q));
@@ -434,10 +453,11 @@ Result<QList<RunRecord>> RunJournal::runs(int limit) const
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT ") + kRunColumns
-              + QStringLiteral(" FROM runs ORDER BY started DESC, id DESC LIMIT ?"));
+        + QStringLiteral(" FROM runs ORDER BY started DESC, id DESC LIMIT ?"));
     q.addBindValue(limit > 0 ? limit : -1);
     if (!q.exec())
-        return dr::fail(QStringLiteral("reading the runs from the journal failed: %1").arg(describe(q.lastError())));
+        return dr::fail(QStringLiteral("reading the runs from the journal failed: %1")
+                            .arg(describe(q.lastError())));
     QList<RunRecord> list;
     while (q.next())
         list.append(runFrom(q));
@@ -450,11 +470,13 @@ Result<QList<StepRecord>> RunJournal::steps(const QString &runId) const
         return dr::fail(notOpen());
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT idx, id, title, kind, critical, reversible, state, attempts, started, ended,"
-                             " detail, data FROM steps WHERE run_id = ? ORDER BY idx"));
+    q.prepare(QStringLiteral(
+        "SELECT idx, id, title, kind, critical, reversible, state, attempts, started, ended,"
+        " detail, data FROM steps WHERE run_id = ? ORDER BY idx"));
     q.addBindValue(runId);
     if (!q.exec())
-        return dr::fail(QStringLiteral("reading the steps of run %1 failed: %2").arg(runId, describe(q.lastError())));
+        return dr::fail(QStringLiteral("reading the steps of run %1 failed: %2")
+                            .arg(runId, describe(q.lastError())));
     QList<StepRecord> list;
     while (q.next()) {
         StepRecord s;
@@ -484,7 +506,8 @@ Result<QStringList> RunJournal::log(const QString &runId) const
     q.prepare(QStringLiteral("SELECT line FROM log WHERE run_id = ? ORDER BY seq"));
     q.addBindValue(runId);
     if (!q.exec())
-        return dr::fail(QStringLiteral("reading the log of run %1 failed: %2").arg(runId, describe(q.lastError())));
+        return dr::fail(QStringLiteral("reading the log of run %1 failed: %2")
+                            .arg(runId, describe(q.lastError())));
     QStringList lines;
     while (q.next())
         lines.append(q.value(0).toString());
@@ -498,11 +521,12 @@ Result<QList<RunRecord>> RunJournal::interruptedRuns() const
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT ") + kRunColumns
-              + QStringLiteral(" FROM runs WHERE state IN (?, ?) ORDER BY started DESC, id DESC"));
+        + QStringLiteral(" FROM runs WHERE state IN (?, ?) ORDER BY started DESC, id DESC"));
     q.addBindValue(runStateName(RunState::Running));
     q.addBindValue(runStateName(RunState::Halted));
     if (!q.exec())
-        return dr::fail(QStringLiteral("reading the runs from the journal failed: %1").arg(describe(q.lastError())));
+        return dr::fail(QStringLiteral("reading the runs from the journal failed: %1")
+                            .arg(describe(q.lastError())));
     const QString here = QSysInfo::machineHostName();
     const qint64 self = QCoreApplication::applicationPid();
     QList<RunRecord> list;
@@ -535,12 +559,14 @@ Result<void> RunJournal::claim(const QString &runId, qint64 pid)
         const QString here = QSysInfo::machineHostName();
         // Checked inside the write transaction, so two processes claiming at once cannot both win.
         if (holder != 0 && host == here) {
-            const bool busy = holder == QCoreApplication::applicationPid() ? isDrivenInThisProcess(runId)
-                                                                           : (holder != pid && processAlive(holder));
+            const bool busy = holder == QCoreApplication::applicationPid()
+                ? isDrivenInThisProcess(runId)
+                : (holder != pid && processAlive(holder));
             if (busy)
-                return dr::fail(QStringLiteral("run %1 is being driven by process %2 on this workstation")
-                                    .arg(runId)
-                                    .arg(holder));
+                return dr::fail(
+                    QStringLiteral("run %1 is being driven by process %2 on this workstation")
+                        .arg(runId)
+                        .arg(holder));
         }
         QSqlQuery u(QSqlDatabase::database(m_connection, false));
         u.prepare(QStringLiteral("UPDATE runs SET pid = ?, host = ? WHERE id = ?"));

@@ -18,7 +18,8 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() < 3) {
-        std::fputs("usage: runbookhelper JOURNAL EXECLOG [--hang-at N] [--runs N] [--delay MS]\n", stderr);
+        std::fputs(
+            "usage: runbookhelper JOURNAL EXECLOG [--hang-at N] [--runs N] [--delay MS]\n", stderr);
         return 2;
     }
     int hangAt = -1;
@@ -53,15 +54,16 @@ int main(int argc, char **argv)
         }
         out << "RUN " << *id << Qt::endl;
     };
-    QObject::connect(&engine, &dr::RunbookEngine::runFinished, &app, [&](dr::RunState state, const QString &outcome) {
-        out << "FINISHED " << dr::runStateName(state) << ' ' << outcome << Qt::endl;
-        if (state != dr::RunState::Succeeded)
-            ++failures;
-        if (--left > 0)
-            QTimer::singleShot(0, &app, startOne);
-        else
-            app.exit(failures == 0 ? 0 : 3);
-    });
+    QObject::connect(&engine, &dr::RunbookEngine::runFinished, &app,
+        [&](dr::RunState state, const QString &outcome) {
+            out << "FINISHED " << dr::runStateName(state) << ' ' << outcome << Qt::endl;
+            if (state != dr::RunState::Succeeded)
+                ++failures;
+            if (--left > 0)
+                QTimer::singleShot(0, &app, startOne);
+            else
+                app.exit(failures == 0 ? 0 : 3);
+        });
     QTimer::singleShot(0, &app, startOne);
     return app.exec();
 }

@@ -32,9 +32,12 @@ inline QStringList readLines(const QString &path)
 // hangAt: the step (index) that records its start and then never answers; -1 for none.
 inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int delayMs = 20)
 {
-    const auto work = [execLog, hangAt, delayMs](int index, const QString &name, QJsonObject data) -> StepWork {
+    const auto work
+        = [execLog, hangAt, delayMs](int index, const QString &name, QJsonObject data) -> StepWork {
         return [=](const StepContext &ctx, std::function<void(StepOutcome)> done) {
-            appendLine(execLog, QStringLiteral("run ") + name + (ctx.resumed ? QStringLiteral(" resumed") : QString()));
+            appendLine(execLog,
+                QStringLiteral("run ") + name
+                    + (ctx.resumed ? QStringLiteral(" resumed") : QString()));
             if (index == hangAt)
                 return;
             QTimer::singleShot(delayMs, QCoreApplication::instance(), [done, name, data] {
@@ -45,9 +48,8 @@ inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int dela
     const auto undo = [execLog, delayMs](const QString &name) -> StepWork {
         return [=](const StepContext &, std::function<void(StepOutcome)> done) {
             appendLine(execLog, QStringLiteral("undo ") + name);
-            QTimer::singleShot(delayMs, QCoreApplication::instance(), [done, name] {
-                done(StepOutcome::success(name + QStringLiteral(" undone")));
-            });
+            QTimer::singleShot(delayMs, QCoreApplication::instance(),
+                [done, name] { done(StepOutcome::success(name + QStringLiteral(" undone"))); });
         };
     };
     Runbook rb;
@@ -55,7 +57,7 @@ inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int dela
     rb.mode = QStringLiteral("planned");
     rb.source = QStringLiteral("west");
     rb.target = QStringLiteral("north");
-    rb.params = QJsonObject{{QStringLiteral("target"), QStringLiteral("north")}};
+    rb.params = QJsonObject { { QStringLiteral("target"), QStringLiteral("north") } };
 
     Step lock;
     lock.id = QStringLiteral("lock.acquire");
@@ -75,7 +77,8 @@ inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int dela
     Step sw;
     sw.id = QStringLiteral("switch.enable-target");
     sw.title = QStringLiteral("Enable north in the global routing");
-    sw.run = work(2, QStringLiteral("switch"), QJsonObject{{QStringLiteral("switched"), true}});
+    sw.run
+        = work(2, QStringLiteral("switch"), QJsonObject { { QStringLiteral("switched"), true } });
     sw.undo = undo(QStringLiteral("switch"));
     rb.steps.append(sw);
 
@@ -83,13 +86,15 @@ inline Runbook scriptedRunbook(const QString &execLog, int hangAt = -1, int dela
     verify.id = QStringLiteral("verify.chat");
     verify.kind = StepKind::Verify;
     verify.title = QStringLiteral("Synthetic chat answered by north");
-    verify.run = work(3, QStringLiteral("verify"), QJsonObject{{QStringLiteral("verified"), true}});
+    verify.run
+        = work(3, QStringLiteral("verify"), QJsonObject { { QStringLiteral("verified"), true } });
     rb.steps.append(verify);
 
     Step record;
     record.id = QStringLiteral("record.rto");
     record.title = QStringLiteral("Record RTO and RPO exposure");
-    record.run = work(4, QStringLiteral("record"), QJsonObject{{QStringLiteral("runOutcome"), QStringLiteral("north serves")}});
+    record.run = work(4, QStringLiteral("record"),
+        QJsonObject { { QStringLiteral("runOutcome"), QStringLiteral("north serves") } });
     rb.steps.append(record);
     return rb;
 }

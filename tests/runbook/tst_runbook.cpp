@@ -17,12 +17,12 @@ private slots:
 
 void TestRunbook::stepKindNames()
 {
-    const QList<std::pair<StepKind, QString>> expected{
-        {StepKind::Gate, QStringLiteral("gate")},
-        {StepKind::Action, QStringLiteral("action")},
-        {StepKind::Verify, QStringLiteral("verify")},
-        {StepKind::Acknowledge, QStringLiteral("acknowledge")},
-        {StepKind::Approval, QStringLiteral("approval")},
+    const QList<std::pair<StepKind, QString>> expected {
+        { StepKind::Gate, QStringLiteral("gate") },
+        { StepKind::Action, QStringLiteral("action") },
+        { StepKind::Verify, QStringLiteral("verify") },
+        { StepKind::Acknowledge, QStringLiteral("acknowledge") },
+        { StepKind::Approval, QStringLiteral("approval") },
     };
     for (const auto &[kind, name] : expected) {
         QCOMPARE(stepKindName(kind), name);
@@ -32,11 +32,14 @@ void TestRunbook::stepKindNames()
 
 void TestRunbook::stepStateNames()
 {
-    const QList<std::pair<StepState, QString>> expected{
-        {StepState::Pending, QStringLiteral("pending")},     {StepState::Running, QStringLiteral("running")},
-        {StepState::Succeeded, QStringLiteral("succeeded")}, {StepState::Failed, QStringLiteral("failed")},
-        {StepState::Skipped, QStringLiteral("skipped")},     {StepState::Undone, QStringLiteral("undone")},
-        {StepState::UndoFailed, QStringLiteral("undo-failed")},
+    const QList<std::pair<StepState, QString>> expected {
+        { StepState::Pending, QStringLiteral("pending") },
+        { StepState::Running, QStringLiteral("running") },
+        { StepState::Succeeded, QStringLiteral("succeeded") },
+        { StepState::Failed, QStringLiteral("failed") },
+        { StepState::Skipped, QStringLiteral("skipped") },
+        { StepState::Undone, QStringLiteral("undone") },
+        { StepState::UndoFailed, QStringLiteral("undo-failed") },
     };
     for (const auto &[state, name] : expected) {
         QCOMPARE(stepStateName(state), name);
@@ -46,10 +49,12 @@ void TestRunbook::stepStateNames()
 
 void TestRunbook::runStateNames()
 {
-    const QList<std::pair<RunState, QString>> expected{
-        {RunState::Running, QStringLiteral("running")}, {RunState::Succeeded, QStringLiteral("succeeded")},
-        {RunState::Failed, QStringLiteral("failed")},   {RunState::Halted, QStringLiteral("halted")},
-        {RunState::RolledBack, QStringLiteral("rolled-back")},
+    const QList<std::pair<RunState, QString>> expected {
+        { RunState::Running, QStringLiteral("running") },
+        { RunState::Succeeded, QStringLiteral("succeeded") },
+        { RunState::Failed, QStringLiteral("failed") },
+        { RunState::Halted, QStringLiteral("halted") },
+        { RunState::RolledBack, QStringLiteral("rolled-back") },
     };
     for (const auto &[state, name] : expected) {
         QCOMPARE(runStateName(state), name);

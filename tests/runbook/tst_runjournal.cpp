@@ -26,14 +26,19 @@ QList<Step> threeSteps()
         s.kind = i == 0 ? StepKind::Gate : StepKind::Action;
         s.critical = i != 2;
         if (i == 1)
-            s.undo = [](const StepContext &, std::function<void(StepOutcome)> done) { done(StepOutcome::success({})); };
-        s.run = [](const StepContext &, std::function<void(StepOutcome)> done) { done(StepOutcome::success({})); };
+            s.undo = [](const StepContext &, std::function<void(StepOutcome)> done) {
+                done(StepOutcome::success({}));
+            };
+        s.run = [](const StepContext &, std::function<void(StepOutcome)> done) {
+            done(StepOutcome::success({}));
+        };
         steps.append(s);
     }
     return steps;
 }
 
-RunRecord aRun(const QString &id, qint64 pid, const QString &host, RunState state = RunState::Running)
+RunRecord aRun(
+    const QString &id, qint64 pid, const QString &host, RunState state = RunState::Running)
 {
     RunRecord r;
     r.id = id;
@@ -46,10 +51,10 @@ RunRecord aRun(const QString &id, qint64 pid, const QString &host, RunState stat
     r.approverName = QStringLiteral("bob");
     r.host = host;
     r.pid = pid;
-    r.params = QJsonObject{{QStringLiteral("target"), QStringLiteral("north")}};
+    r.params = QJsonObject { { QStringLiteral("target"), QStringLiteral("north") } };
     r.state = state;
     r.started = QDateTime(QDate(2026, 11, 26), QTime(10, 15, 2, 345), Qt::UTC);
-    r.data = QJsonObject{{QStringLiteral("rtoMs"), 2400}};
+    r.data = QJsonObject { { QStringLiteral("rtoMs"), 2400 } };
     return r;
 }
 
@@ -88,8 +93,10 @@ void TestRunJournal::runIdFormat()
 {
     const QDateTime now(QDate(2026, 11, 26), QTime(10, 15, 2), Qt::UTC);
     const QString id = RunJournal::newRunId(QStringLiteral("planned-failover"), now);
-    QVERIFY2(QRegularExpression(QStringLiteral("^20261126-101502-planned-failover-[0-9a-f]{4}$")).match(id).hasMatch(),
-             qPrintable(id));
+    QVERIFY2(QRegularExpression(QStringLiteral("^20261126-101502-planned-failover-[0-9a-f]{4}$"))
+                 .match(id)
+                 .hasMatch(),
+        qPrintable(id));
     QSet<QString> ids;
     for (int i = 0; i < 50; ++i)
         ids.insert(RunJournal::newRunId(QStringLiteral("drill"), now));
@@ -126,11 +133,14 @@ void TestRunJournal::openCreatesSchema()
         QCOMPARE(q.value(0).toInt(), RunJournal::kSchemaVersion);
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-        QVERIFY(q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")));
+        QVERIFY(q.exec(
+            QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")));
         QStringList tables;
         while (q.next())
             tables.append(q.value(0).toString());
-        QCOMPARE(tables, (QStringList{QStringLiteral("log"), QStringLiteral("runs"), QStringLiteral("steps")}));
+        QCOMPARE(tables,
+            (QStringList {
+                QStringLiteral("log"), QStringLiteral("runs"), QStringLiteral("steps") }));
     }
     db.close();
     db = QSqlDatabase();
@@ -144,7 +154,8 @@ void TestRunJournal::refusesNewerSchemaAndGarbage()
 {
     const QString newer = m_dir.filePath(QStringLiteral("newer.sqlite"));
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
+        QSqlDatabase db
+            = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("newer"));
         db.setDatabaseName(newer);
         QVERIFY(db.open());
         QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version=7"));
@@ -154,7 +165,8 @@ void TestRunJournal::refusesNewerSchemaAndGarbage()
     RunJournal journal(newer);
     const auto opened = journal.open();
     QVERIFY(!opened);
-    QVERIFY2(opened.error().contains(QStringLiteral("newer DR Console")), qPrintable(opened.error()));
+    QVERIFY2(
+        opened.error().contains(QStringLiteral("newer DR Console")), qPrintable(opened.error()));
     QVERIFY(!journal.runs()); // every call says why it cannot answer
     QVERIFY(journal.runs().error().contains(QStringLiteral("newer DR Console")));
 
@@ -182,7 +194,8 @@ void TestRunJournal::roundTrip()
 {
     RunJournal journal(m_dir.filePath(QStringLiteral("roundtrip.sqlite")));
     QVERIFY(journal.open().has_value());
-    RunRecord run = aRun(QStringLiteral("20261126-101502-planned-failover-3f2a"), 42, QStringLiteral("ws1"));
+    RunRecord run
+        = aRun(QStringLiteral("20261126-101502-planned-failover-3f2a"), 42, QStringLiteral("ws1"));
     QVERIFY(journal.createRun(run, threeSteps()).has_value());
     QVERIFY(!journal.createRun(run, threeSteps())); // the id is unique
 
@@ -212,7 +225,8 @@ void TestRunJournal::roundTrip()
     s.started = QDateTime(QDate(2026, 11, 26), QTime(10, 16, 0, 1), Qt::UTC);
     s.ended = s.started.addMSecs(1500);
     s.detail = QStringLiteral("HAProxy refused: no such server");
-    s.data = QJsonObject{{QStringLiteral("switchAt"), QStringLiteral("2026-11-26T10:16:00.001Z")}};
+    s.data = QJsonObject { { QStringLiteral("switchAt"),
+        QStringLiteral("2026-11-26T10:16:00.001Z") } };
     QVERIFY(journal.updateStep(run.id, s).has_value());
     steps = journal.steps(run.id);
     QCOMPARE(steps->at(1).toJson(), s.toJson());
@@ -262,8 +276,8 @@ void TestRunJournal::logLinesInOrder()
         clock.advance(1000);
     }
     QCOMPARE(*journal.log(QStringLiteral("a")),
-             (QStringList{QStringLiteral("a0"), QStringLiteral("a1"), QStringLiteral("a2"), QStringLiteral("a3"),
-                          QStringLiteral("a4")}));
+        (QStringList { QStringLiteral("a0"), QStringLiteral("a1"), QStringLiteral("a2"),
+            QStringLiteral("a3"), QStringLiteral("a4") }));
     QCOMPARE(journal.log(QStringLiteral("b"))->size(), 5);
     QVERIFY(journal.log(QStringLiteral("none"))->isEmpty());
 }
@@ -277,14 +291,21 @@ void TestRunJournal::interruptedRuns()
     const qint64 dead = deadPid();
     QVERIFY(journal.createRun(aRun(QStringLiteral("no-pid"), 0, here), {}).has_value());
     QVERIFY(journal.createRun(aRun(QStringLiteral("dead-pid"), dead, here), {}).has_value());
-    QVERIFY(journal.createRun(aRun(QStringLiteral("other-host"), self, here + QStringLiteral("-elsewhere")), {}).has_value());
+    QVERIFY(
+        journal
+            .createRun(
+                aRun(QStringLiteral("other-host"), self, here + QStringLiteral("-elsewhere")), {})
+            .has_value());
     // pid 1 is alive (kill answers EPERM for another user's process): driven, not interrupted.
     QVERIFY(journal.createRun(aRun(QStringLiteral("live-pid"), 1, here), {}).has_value());
     QVERIFY(journal.createRun(aRun(QStringLiteral("self-driven"), self, here), {}).has_value());
     QVERIFY(journal.createRun(aRun(QStringLiteral("self-abandoned"), self, here), {}).has_value());
-    QVERIFY(journal.createRun(aRun(QStringLiteral("halted"), 0, here, RunState::Halted), {}).has_value());
-    QVERIFY(journal.createRun(aRun(QStringLiteral("done"), 0, here, RunState::Succeeded), {}).has_value());
-    QVERIFY(journal.createRun(aRun(QStringLiteral("failed"), dead, here, RunState::Failed), {}).has_value());
+    QVERIFY(journal.createRun(aRun(QStringLiteral("halted"), 0, here, RunState::Halted), {})
+                .has_value());
+    QVERIFY(journal.createRun(aRun(QStringLiteral("done"), 0, here, RunState::Succeeded), {})
+                .has_value());
+    QVERIFY(journal.createRun(aRun(QStringLiteral("failed"), dead, here, RunState::Failed), {})
+                .has_value());
     RunJournal::setDrivenInThisProcess(QStringLiteral("self-driven"), true);
 
     const auto runs = journal.interruptedRuns();
@@ -293,8 +314,10 @@ void TestRunJournal::interruptedRuns()
     for (const RunRecord &r : *runs)
         ids.append(r.id);
     ids.sort();
-    QCOMPARE(ids, (QStringList{QStringLiteral("dead-pid"), QStringLiteral("halted"), QStringLiteral("no-pid"),
-                               QStringLiteral("other-host"), QStringLiteral("self-abandoned")}));
+    QCOMPARE(ids,
+        (QStringList { QStringLiteral("dead-pid"), QStringLiteral("halted"),
+            QStringLiteral("no-pid"), QStringLiteral("other-host"),
+            QStringLiteral("self-abandoned") }));
     RunJournal::setDrivenInThisProcess(QStringLiteral("self-driven"), false);
     QCOMPARE(journal.interruptedRuns()->size(), 6);
 }
@@ -308,7 +331,8 @@ void TestRunJournal::claimRefusesLiveHolder()
     QVERIFY(journal.createRun(aRun(QStringLiteral("live"), 1, here), {}).has_value());
     const auto refused = journal.claim(QStringLiteral("live"), self);
     QVERIFY(!refused);
-    QVERIFY2(refused.error().contains(QStringLiteral("driven by process 1")), qPrintable(refused.error()));
+    QVERIFY2(refused.error().contains(QStringLiteral("driven by process 1")),
+        qPrintable(refused.error()));
 
     QVERIFY(journal.createRun(aRun(QStringLiteral("dead"), deadPid(), here), {}).has_value());
     QVERIFY(journal.claim(QStringLiteral("dead"), self).has_value());
@@ -321,7 +345,9 @@ void TestRunJournal::claimRefusesLiveHolder()
     RunJournal::setDrivenInThisProcess(QStringLiteral("dead"), false);
     QVERIFY(journal.claim(QStringLiteral("dead"), self).has_value());
 
-    QVERIFY(journal.claim(QStringLiteral("nowhere"), self).error().contains(QStringLiteral("no run nowhere")));
+    QVERIFY(journal.claim(QStringLiteral("nowhere"), self)
+                .error()
+                .contains(QStringLiteral("no run nowhere")));
 }
 
 void TestRunJournal::survivesTwoJournalsOnOneFile()
