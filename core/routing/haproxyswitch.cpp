@@ -67,7 +67,8 @@ Result<RoutingState> HaproxySwitch::stateFrom(const QList<HaproxyServerState> &s
         r.regionId = region;
         // Draining takes no new users either: it is out of rotation as far as a switch goes.
         r.enabled = !found->isMaintenance() && !found->status.startsWith(QStringLiteral("DRAIN"));
-        r.healthy = found->isUp();
+        // Draining servers are still checked: healthy is the check's verdict either way.
+        r.healthy = found->isUp() || found->status.startsWith(QStringLiteral("DRAIN"));
         r.detail = describeServer(*found);
         state.regions.append(r);
         if (!serving.isEmpty() && serving == server)
@@ -85,36 +86,100 @@ void HaproxySwitch::state(StateCallback done)
     });
 }
 
+void HaproxySwitch::command(const QString &line, Done done)
+{
+    m_runtime->command(line, [done](Result<QString> text) {
+        if (!text)
+            return done(std::unexpected(text.error()));
+        // Success is silence; anything HAProxy says is why it refused.
+        const QString said = text->trimmed();
+        if (said.isEmpty())
+            return done({});
+        done(fail(QStringLiteral("HAProxy refused: %1").arg(said)));
+    });
+}
+
 void HaproxySwitch::enable(const QString &regionId, int timeoutMs, Done done)
 {
     const QString server = serverOf(regionId);
     if (server.isEmpty())
         return later(done, QStringLiteral("enabling %1: the routing has no server for that region").arg(regionId));
-    auto elapsed = std::make_shared<QElapsedTimer>();
-    elapsed->start();
-    m_runtime->setServerState(m_backend, server, QStringLiteral("ready"),
-                              [this, regionId, timeoutMs, elapsed, done](Result<void> set) {
-                                  if (!set)
-                                      return done(fail(QStringLiteral("enabling %1: %2").arg(regionId, set.error())));
-                                  waitUntilUp(regionId, timeoutMs, elapsed, done);
-                              });
+    auto wait = std::make_shared<Wait>();
+    wait->regionId = regionId;
+    wait->server = server;
+    wait->timeoutMs = timeoutMs;
+    wait->done = std::move(done);
+    wait->elapsed.start();
+    state([this, wait](Result<RoutingState> st) {
+        if (!st)
+            return wait->done(fail(QStringLiteral("enabling %1: %2").arg(wait->regionId, st.error())));
+        const RoutingRegionState *r = st->region(wait->regionId);
+        if (r->enabled && r->healthy)
+            return wait->done({});
+        if (r->enabled) {
+            // In rotation but down: its checks run, so the UP to wait for will be a fresh one.
+            wait->phase = Wait::Phase::Up;
+            return poll(wait);
+        }
+        // Out of rotation, HAProxy's verdict is stale: in maintenance no check runs, and leaving
+        // it restores the last verdict from before, UP for a region that was fine then. So go
+        // through drain (checks run, no new traffic), force the health down, wait for a check to
+        // bring it back, and only then put it in rotation.
+        wait->restoreState = r->detail.startsWith(QStringLiteral("MAINT")) ? QStringLiteral("maint") : QStringLiteral("drain");
+        wait->phase = Wait::Phase::Drained;
+        const QString target = m_backend + u'/' + wait->server;
+        command(QStringLiteral("set server %1 state drain").arg(target), [this, wait, target](Result<void> drained) {
+            if (!drained)
+                return wait->done(fail(QStringLiteral("enabling %1: %2").arg(wait->regionId, drained.error())));
+            command(QStringLiteral("set server %1 health down").arg(target), [this, wait](Result<void> down) {
+                if (!down)
+                    return giveUp(wait, down.error());
+                poll(wait);
+            });
+        });
+    });
 }
 
-void HaproxySwitch::waitUntilUp(const QString &regionId, int timeoutMs, std::shared_ptr<QElapsedTimer> elapsed, Done done)
+void HaproxySwitch::poll(std::shared_ptr<Wait> wait)
 {
-    state([this, regionId, timeoutMs, elapsed, done](Result<RoutingState> st) {
+    state([this, wait](Result<RoutingState> st) {
         QString last;
         if (!st) {
             last = st.error();
-        } else if (const RoutingRegionState *r = st->region(regionId)) {
-            if (r->enabled && r->healthy)
-                return done({});
+        } else {
+            const RoutingRegionState *r = st->region(wait->regionId);
             last = QStringLiteral("HAProxy still reports %1").arg(r->detail);
+            if (wait->phase == Wait::Phase::Up && r->enabled && r->healthy)
+                return wait->done({});
+            if (wait->phase == Wait::Phase::Drained && r->healthy) {
+                wait->phase = Wait::Phase::Up;
+                m_runtime->setServerState(m_backend, wait->server, QStringLiteral("ready"), [this, wait](Result<void> ready) {
+                    if (!ready)
+                        return giveUp(wait, ready.error());
+                    poll(wait);
+                });
+                return;
+            }
         }
-        if (elapsed->elapsed() >= timeoutMs)
-            return done(fail(QStringLiteral("enabling %1: not healthy after %2 ms: %3").arg(regionId).arg(timeoutMs).arg(last)));
-        QTimer::singleShot(kPollIntervalMs, this,
-                           [this, regionId, timeoutMs, elapsed, done] { waitUntilUp(regionId, timeoutMs, elapsed, done); });
+        if (wait->elapsed.elapsed() >= wait->timeoutMs)
+            return giveUp(wait, QStringLiteral("not healthy after %1 ms: %2").arg(wait->timeoutMs).arg(last));
+        QTimer::singleShot(kPollIntervalMs, this, [this, wait] { poll(wait); });
+    });
+}
+
+void HaproxySwitch::giveUp(std::shared_ptr<Wait> wait, const QString &why)
+{
+    const QString message = QStringLiteral("enabling %1: %2").arg(wait->regionId, why);
+    if (wait->restoreState.isEmpty())
+        return wait->done(fail(message));
+    // Left ready, a region that is not healthy yet would take the traffic back by itself the
+    // moment a check passes: a flap to a half-recovered region. It goes back out of rotation.
+    m_runtime->setServerState(m_backend, wait->server, wait->restoreState, [wait, message](Result<void> restored) {
+        if (!restored)
+            return wait->done(fail(QStringLiteral("%1; and putting it back out of rotation failed: %2").arg(message, restored.error())));
+        wait->done(fail(QStringLiteral("%1; left in %2").arg(message,
+                                                             wait->restoreState == u"maint" ? QStringLiteral("maintenance")
+                                                                                           : QStringLiteral("drain"))));
     });
 }
 

@@ -2,9 +2,11 @@
 
 // The routing switch over HAProxy's runtime API: each region is one server of one backend
 // (routing.regionTargets), the primary a normal server and the standby a "backup" one, so
-// HAProxy itself sends traffic to the first healthy server in rotation. Enabling a region sets
-// its server "ready" and waits for HAProxy's own health check to see it UP; disabling puts it
-// in maintenance, which HAProxy honours even when the server looks healthy again.
+// HAProxy itself sends traffic to the first healthy server in rotation. Enabling a region puts
+// its server in rotation only once a health check made after the call has passed (HAProxy
+// restores a stale UP when a server leaves maintenance), and back out of rotation when none
+// passes in time; disabling puts it in maintenance, which HAProxy honours even when the server
+// looks healthy again. Once destroyed, a switch answers no more calls.
 
 #include "routingswitch.h"
 
@@ -38,8 +40,23 @@ public:
                                           const QList<std::pair<QString, QString>> &regionServers);
 
 private:
+    // One enable() in progress.
+    struct Wait
+    {
+        enum class Phase { Drained, Up };
+        QString regionId;
+        QString server;
+        int timeoutMs = 0;
+        Done done;
+        QElapsedTimer elapsed;
+        Phase phase = Phase::Up;
+        QString restoreState; // where to put it back on failure ("maint", "drain"); empty: leave it
+    };
+
     QString serverOf(const QString &regionId) const;
-    void waitUntilUp(const QString &regionId, int timeoutMs, std::shared_ptr<QElapsedTimer> elapsed, Done done);
+    void command(const QString &line, Done done);
+    void poll(std::shared_ptr<Wait> wait);
+    void giveUp(std::shared_ptr<Wait> wait, const QString &why);
     void later(Done done, const QString &error);
 
     HaproxyRuntime *m_runtime;

@@ -16,6 +16,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace dr;
 using namespace dr::test;
@@ -95,6 +96,7 @@ private slots:
     void refusesWhenTheOtherIsInMaintenance();
     void disableIsIdempotent();
     void enableTimesOutWhileTheServerStaysDown();
+    void enableWaitsForADownServerInRotation();
     void unknownRegion();
     void deadRuntimeApi();
     void trafficNeverFailsDuringASwitch();
@@ -248,6 +250,7 @@ void tst_HaproxySwitch::stateFromServers()
     QCOMPARE(r->region(QStringLiteral("west"))->enabled, true);
     QCOMPARE(r->region(QStringLiteral("west"))->detail, QStringLiteral("DOWN (L4CON)"));
     QCOMPARE(r->region(QStringLiteral("north"))->enabled, false);
+    QCOMPARE(r->region(QStringLiteral("north"))->healthy, true); // draining servers are checked
 }
 
 void tst_HaproxySwitch::stateFromMissingServer()
@@ -380,6 +383,8 @@ void tst_HaproxySwitch::disableIsIdempotent()
 
 void tst_HaproxySwitch::enableTimesOutWhileTheServerStaysDown()
 {
+    // In maintenance HAProxy runs no check, and leaving it restores the UP seen before: the
+    // server died meanwhile, and enable() must not take that stale UP for an answer.
     QVERIFY(disable(QStringLiteral("north")));
     setServerUp(m_north, m_northPort, false);
     QElapsedTimer timer;
@@ -389,15 +394,41 @@ void tst_HaproxySwitch::enableTimesOutWhileTheServerStaysDown()
     QVERIFY(!r);
     QVERIFY2(r.error().startsWith(QStringLiteral("enabling north: not healthy after 1500 ms: HAProxy still reports DOWN")),
              qPrintable(r.error()));
+    QVERIFY2(r.error().endsWith(QStringLiteral("; left in maintenance")), qPrintable(r.error()));
     QVERIFY2(took >= 1500 && took < 4000, qPrintable(QString::number(took)));
-    // It is in rotation all the same (ready): it comes UP by itself once its server answers.
+    // Back out of rotation, so it cannot take traffic by itself once its server answers again.
     setServerUp(m_north, m_northPort, true);
+    QTest::qWait(600);
+    auto s = state();
+    QVERIFY(s);
+    QCOMPARE(s->region(QStringLiteral("north"))->detail, QStringLiteral("MAINT"));
+    const auto again = enable(QStringLiteral("north"), 5000);
+    QVERIFY2(again, qPrintable(again ? QString() : again.error()));
+    s = state();
+    QVERIFY(s);
+    QVERIFY(s->region(QStringLiteral("north"))->enabled);
+    QVERIFY(s->region(QStringLiteral("north"))->healthy);
+}
+
+void tst_HaproxySwitch::enableWaitsForADownServerInRotation()
+{
+    // In rotation but down (its checks running): enable() waits for the check, and leaves it
+    // in rotation when the time is up (it was there before).
+    setServerUp(m_north, m_northPort, false);
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             const auto s = state();
-            return s && s->region(QStringLiteral("north"))->healthy;
+            return s && !s->region(QStringLiteral("north"))->healthy;
         }(),
         5000);
+    auto r = enable(QStringLiteral("north"), 600);
+    QVERIFY(!r);
+    QVERIFY2(!r.error().contains(QStringLiteral("left in")), qPrintable(r.error()));
+    auto s = state();
+    QVERIFY(s && s->region(QStringLiteral("north"))->enabled);
+    QTimer::singleShot(500, this, [this] { setServerUp(m_north, m_northPort, true); });
+    r = enable(QStringLiteral("north"), 5000);
+    QVERIFY2(r, qPrintable(r ? QString() : r.error()));
 }
 
 void tst_HaproxySwitch::unknownRegion()
