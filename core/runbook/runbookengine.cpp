@@ -617,10 +617,12 @@ struct RunbookEngine::Private
         finish(RunState::Succeeded, outcome);
     }
 
-    void finish(RunState state, const QString &outcome)
+    void finish(RunState state, const QString &line)
     {
         if (!active)
             return;
+        // One line, whatever a step's detail held: it is shown in lists and in the audit.
+        const QString outcome = line.simplified();
         ++generation;
         timeout.stop();
         onTimeout = {};

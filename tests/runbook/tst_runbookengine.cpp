@@ -457,7 +457,7 @@ void TestRunbookEngine::criticalFailureUndoesInReverse()
             makeStep(QStringLiteral("b"), StepKind::Action, ok), // irreversible
             makeStep(QStringLiteral("c"), StepKind::Action, ok, undoing(QStringLiteral("c"))),
             makeStep(QStringLiteral("d"), StepKind::Action,
-                answerAfter(5, StepOutcome::failure(QStringLiteral("router said no"))),
+                answerAfter(5, StepOutcome::failure(QStringLiteral("router said\nno"))),
                 undoing(QStringLiteral("d"))),
             makeStep(QStringLiteral("e"), StepKind::Action,
                 answerAfter(5, StepOutcome::success({}),
