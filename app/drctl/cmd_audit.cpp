@@ -1,9 +1,8 @@
 // drctl audit: verify and list the tamper-evident audit trail of a profile on this workstation.
 
+#include "audit/audittrail.h"
 #include "cli.h"
 #include "commands.h"
-
-#include "audit/audittrail.h"
 #include "common/datapaths.h"
 #include "logging/logging.h"
 #include "secrets/secretstore.h"
@@ -23,7 +22,7 @@ namespace {
 // Exit codes of `audit verify`; an auditor's script must tell "tampered" from "could not check".
 enum AuditExit {
     Intact = 0,
-    Broken = 1,      // also usage errors, as every drctl command
+    Broken = 1, // also usage errors, as every drctl command
     ProfileInvalid = 2,
     CannotVerify = 3, // no key, unreadable trail
 };
@@ -32,11 +31,14 @@ const QString kDescription = QStringLiteral(
     "The tamper-evident audit trail of a profile on this workstation (%1).\n\n"
     "  verify   check every entry's HMAC-SHA256 and its link to the previous one; prints\n"
     "           \"audit trail intact: N entries\", or \"audit trail broken at entry N: PROBLEM\"\n"
-    "           naming the first bad entry. Needs the audit key: the profile's \"audit\": {\"key\": ...}\n"
+    "           naming the first bad entry. Needs the audit key: the profile's \"audit\": "
+    "{\"key\": ...}\n"
     "           reference, else the OS keychain entry audit-key/PROFILE-NAME.\n"
-    "           When the profile has no trail yet on this workstation, it says so and exits 0 with\n"
+    "           When the profile has no trail yet on this workstation, it says so and exits 0 "
+    "with\n"
     "           0 entries: nothing has been recorded, so nothing can have been changed.\n"
-    "  list     the entries, oldest first, one per line (or a JSON array with --json); no key needed.\n\n"
+    "  list     the entries, oldest first, one per line (or a JSON array with --json); no key "
+    "needed.\n\n"
     "Exit codes of verify: 0 intact (or no trail yet), 1 broken (or a usage error), 2 the profile\n"
     "is invalid, 3 the trail could not be checked (no key, unreadable file).");
 
@@ -52,14 +54,17 @@ int verify(QCoreApplication &app, const dr::Profile &profile, bool json)
     const QString shownPath = QDir::toNativeSeparators(path);
     if (!QFileInfo::exists(path)) {
         if (json) {
-            printOut(QString::fromUtf8(compact(QJsonObject{{QStringLiteral("profile"), profile.name},
-                                                           {QStringLiteral("path"), shownPath},
-                                                           {QStringLiteral("exists"), false},
-                                                           {QStringLiteral("intact"), true},
-                                                           {QStringLiteral("entries"), 0}}))
-                     + u'\n');
+            printOut(
+                QString::fromUtf8(compact(QJsonObject { { QStringLiteral("profile"), profile.name },
+                    { QStringLiteral("path"), shownPath }, { QStringLiteral("exists"), false },
+                    { QStringLiteral("intact"), true }, { QStringLiteral("entries"), 0 },
+                    { QStringLiteral("firstBadSeq"), 0 },
+                    { QStringLiteral("problem"), QString() } }))
+                + u'\n');
         } else {
-            printOut(QStringLiteral("no audit trail yet for profile %1 (%2)\naudit trail intact: 0 entries\n").arg(profile.name, shownPath));
+            printOut(QStringLiteral(
+                "no audit trail yet for profile %1 (%2)\naudit trail intact: 0 entries\n")
+                         .arg(profile.name, shownPath));
         }
         return Intact;
     }
@@ -73,7 +78,8 @@ int verify(QCoreApplication &app, const dr::Profile &profile, bool json)
     if (!key)
         app.exec();
     if (!*key)
-        return failWith(CannotVerify, QStringLiteral("cannot verify the audit trail %1: %2").arg(shownPath, key->error()));
+        return failWith(CannotVerify,
+            QStringLiteral("cannot verify the audit trail %1: %2").arg(shownPath, key->error()));
 
     dr::AuditTrail trail(path, **key);
     if (auto ok = trail.open(); !ok)
@@ -82,17 +88,20 @@ int verify(QCoreApplication &app, const dr::Profile &profile, bool json)
     if (!result)
         return failWith(CannotVerify, result.error());
     if (json) {
-        printOut(QString::fromUtf8(compact(QJsonObject{{QStringLiteral("profile"), profile.name},
-                                                       {QStringLiteral("path"), shownPath},
-                                                       {QStringLiteral("exists"), true},
-                                                       {QStringLiteral("intact"), result->intact},
-                                                       {QStringLiteral("entries"), result->entries},
-                                                       {QStringLiteral("firstBadSeq"), result->firstBadSeq},
-                                                       {QStringLiteral("problem"), result->problem}}))
-                 + u'\n');
+        printOut(
+            QString::fromUtf8(compact(QJsonObject { { QStringLiteral("profile"), profile.name },
+                { QStringLiteral("path"), shownPath }, { QStringLiteral("exists"), true },
+                { QStringLiteral("intact"), result->intact },
+                { QStringLiteral("entries"), result->entries },
+                { QStringLiteral("firstBadSeq"), result->firstBadSeq },
+                { QStringLiteral("problem"), result->problem } }))
+            + u'\n');
     }
     if (!result->intact) {
-        return failWith(Broken, QStringLiteral("audit trail broken at entry %1: %2").arg(result->firstBadSeq).arg(result->problem));
+        return failWith(Broken,
+            QStringLiteral("audit trail broken at entry %1: %2")
+                .arg(result->firstBadSeq)
+                .arg(result->problem));
     }
     if (!json)
         printOut(QStringLiteral("audit trail intact: %1 entries\n").arg(result->entries));
@@ -106,7 +115,8 @@ int list(const dr::Profile &profile, const dr::AuditFilter &filter, bool json)
         if (json)
             printOut(QStringLiteral("[]\n"));
         else
-            printOut(QStringLiteral("no audit trail yet for profile %1 (%2)\n").arg(profile.name, QDir::toNativeSeparators(path)));
+            printOut(QStringLiteral("no audit trail yet for profile %1 (%2)\n")
+                         .arg(profile.name, QDir::toNativeSeparators(path)));
         return 0;
     }
     // Listing needs no key: a viewer may read the trail; only verify() proves it.
@@ -127,7 +137,8 @@ int list(const dr::Profile &profile, const dr::AuditFilter &filter, bool json)
     for (const dr::AuditEntry &e : *entries) {
         out += QStringLiteral("%1  %2  %3  %4  %5  %6\n")
                    .arg(e.seq)
-                   .arg(e.at.toString(Qt::ISODateWithMs), e.kind, e.actor, e.runId.isEmpty() ? QStringLiteral("-") : e.runId, e.summary);
+                   .arg(e.at.toString(Qt::ISODateWithMs), e.kind, e.actor,
+                       e.runId.isEmpty() ? QStringLiteral("-") : e.runId, e.summary);
     }
     printOut(out);
     return 0;
@@ -139,21 +150,33 @@ int runAudit(QCoreApplication &app, const QStringList &args)
 {
     QCommandLineParser parser;
     Common common;
-    parser.setApplicationDescription(kDescription.arg(QDir::toNativeSeparators(dr::dataDir() + QStringLiteral("/profiles/NAME/audit.sqlite"))));
+    parser.setApplicationDescription(kDescription.arg(
+        QDir::toNativeSeparators(dr::dataDir() + QStringLiteral("/profiles/NAME/audit.sqlite"))));
     parser.addHelpOption();
-    QCommandLineOption run(QStringLiteral("run"), QStringLiteral("list: only the entries of run ID."), QStringLiteral("ID"));
-    QCommandLineOption kind(QStringLiteral("kind"), QStringLiteral("list: only entries of kind K (sign-in, gate, step, ...)."), QStringLiteral("K"));
-    QCommandLineOption actor(QStringLiteral("actor"), QStringLiteral("list: only entries by operator A (or \"system\")."), QStringLiteral("A"));
-    QCommandLineOption text(QStringLiteral("text"), QStringLiteral("list: only entries whose summary contains TEXT (any case)."), QStringLiteral("TEXT"));
-    QCommandLineOption limit(QStringLiteral("limit"), QStringLiteral("list: only the last N matching entries."), QStringLiteral("N"));
-    parser.addOptions({common.profile, common.json, common.verbose, run, kind, actor, text, limit});
+    QCommandLineOption run(QStringLiteral("run"),
+        QStringLiteral("list: only the entries of run ID."), QStringLiteral("ID"));
+    QCommandLineOption kind(QStringLiteral("kind"),
+        QStringLiteral("list: only entries of kind K (sign-in, gate, step, ...)."),
+        QStringLiteral("K"));
+    QCommandLineOption actor(QStringLiteral("actor"),
+        QStringLiteral("list: only entries by operator A (or \"system\")."), QStringLiteral("A"));
+    QCommandLineOption text(QStringLiteral("text"),
+        QStringLiteral("list: only entries whose summary contains TEXT (any case)."),
+        QStringLiteral("TEXT"));
+    QCommandLineOption limit(QStringLiteral("limit"),
+        QStringLiteral("list: only the last N matching entries."), QStringLiteral("N"));
+    parser.addOptions(
+        { common.profile, common.json, common.verbose, run, kind, actor, text, limit });
     parser.addPositionalArgument(QStringLiteral("action"), QStringLiteral("verify or list"));
     parser.process(args);
-    dr::log::init({parser.isSet(common.verbose), true, {}});
+    dr::log::init({ parser.isSet(common.verbose), true, {} });
 
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 1 || !QStringList{QStringLiteral("verify"), QStringLiteral("list")}.contains(positional.at(0)))
-        return failWith(1, QStringLiteral("usage: drctl audit verify|list --profile FILE [--json]"));
+    if (positional.size() != 1
+        || !QStringList { QStringLiteral("verify"), QStringLiteral("list") }.contains(
+            positional.at(0)))
+        return failWith(
+            1, QStringLiteral("usage: drctl audit verify|list --profile FILE [--json]"));
 
     dr::AuditFilter filter;
     filter.runId = parser.value(run);
@@ -164,7 +187,9 @@ int runAudit(QCoreApplication &app, const QStringList &args)
         bool ok = false;
         filter.limit = parser.value(limit).toInt(&ok);
         if (!ok || filter.limit < 1)
-            return failWith(1, QStringLiteral("--limit expects a positive number; got \"%1\"").arg(parser.value(limit)));
+            return failWith(1,
+                QStringLiteral("--limit expects a positive number; got \"%1\"")
+                    .arg(parser.value(limit)));
     }
 
     int exitCode = 0;

@@ -60,8 +60,8 @@ struct AuditVerification
     bool intact = true;
     qint64 entries = 0;
     qint64 firstBadSeq = 0; // 0 when intact
-    QString problem;        // "entry 12: hash does not match its content", "entry 7: previous
-                            // hash does not match entry 6 (a row was removed or reordered)"
+    QString problem;        // "entry 12: its hash does not match its content (changed after it
+                            // was written)", "entry 5 is missing (entry 6 follows entry 4: ...)"
 };
 
 class AuditTrail

@@ -43,13 +43,15 @@ void tst_AuditKey::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     // A service of this test's own: nothing a user keeps under "drconsole" is touched.
-    m_store.setService(QStringLiteral("drconsole-audit-test-%1").arg(QCoreApplication::applicationPid()));
+    m_store.setService(
+        QStringLiteral("drconsole-audit-test-%1").arg(QCoreApplication::applicationPid()));
     qputenv("DRCONSOLE_DATA_DIR", QFile::encodeName(m_dir.filePath(QStringLiteral("data"))));
 }
 
 std::optional<Result<QByteArray>> tst_AuditKey::load(const Profile &profile, bool create)
 {
-    return awaitResult<QByteArray>([&](auto done) { loadAuditKey(&m_store, profile, create, done); }, 20000);
+    return awaitResult<QByteArray>(
+        [&](auto done) { loadAuditKey(&m_store, profile, create, done); }, 20000);
 }
 
 Profile tst_AuditKey::profile(const QString &name) const
@@ -76,12 +78,16 @@ void tst_AuditKey::keychainKeyCreatedOnce()
     QCOMPARE(readOnly->value(), first->value());
 
     // It is in the keychain under the documented entry, not anywhere else.
-    const auto stored = awaitResult<QByteArray>(
-        [&](auto done) { m_store.read(SecretRef{SecretRef::Source::Keychain, QStringLiteral("audit-key/created-once")}, done); });
+    const auto stored = awaitResult<QByteArray>([&](auto done) {
+        m_store.read(
+            SecretRef { SecretRef::Source::Keychain, QStringLiteral("audit-key/created-once") },
+            done);
+    });
     QVERIFY(stored.has_value() && *stored);
     QCOMPARE(stored->value(), first->value());
-    QVERIFY2(!QDir(m_dir.filePath(QStringLiteral("data"))).exists() || QDir(m_dir.filePath(QStringLiteral("data"))).isEmpty(),
-             "no key or trail was written to disk");
+    QVERIFY2(!QDir(m_dir.filePath(QStringLiteral("data"))).exists()
+            || QDir(m_dir.filePath(QStringLiteral("data"))).isEmpty(),
+        "no key or trail was written to disk");
 
     // Another profile gets a key of its own.
     const auto other = load(profile(QStringLiteral("created-once-2")), true);
@@ -91,7 +97,8 @@ void tst_AuditKey::keychainKeyCreatedOnce()
     // The key signs a trail that verifies with the key read back later.
     AuditTrail trail(AuditTrail::defaultPath(p), first->value());
     QVERIFY(trail.open());
-    QVERIFY(trail.append(QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("signed")));
+    QVERIFY(trail.append(
+        QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("signed")));
     AuditTrail later(AuditTrail::defaultPath(p), readOnly->value());
     QVERIFY(later.open());
     QVERIFY(later.verify()->intact);
@@ -102,10 +109,14 @@ void tst_AuditKey::missingKeyNotCreatedUnlessAsked()
     const auto r = load(profile(QStringLiteral("never-created")), false);
     QVERIFY(r.has_value());
     QVERIFY(!*r);
-    QVERIFY2(r->error().contains(QStringLiteral("no audit key yet")) && r->error().contains(QStringLiteral("audit-key/never-created")),
-             qPrintable(r->error()));
-    const auto stored = awaitResult<QByteArray>(
-        [&](auto done) { m_store.read(SecretRef{SecretRef::Source::Keychain, QStringLiteral("audit-key/never-created")}, done); });
+    QVERIFY2(r->error().contains(QStringLiteral("no audit key yet"))
+            && r->error().contains(QStringLiteral("audit-key/never-created")),
+        qPrintable(r->error()));
+    const auto stored = awaitResult<QByteArray>([&](auto done) {
+        m_store.read(
+            SecretRef { SecretRef::Source::Keychain, QStringLiteral("audit-key/never-created") },
+            done);
+    });
     QVERIFY(stored.has_value() && !*stored);
 }
 
@@ -113,17 +124,22 @@ void tst_AuditKey::existingTrailWithoutKeyIsNotGivenANewOne()
 {
     const Profile p = profile(QStringLiteral("lost-key"));
     {
-        AuditTrail trail(AuditTrail::defaultPath(p), QByteArrayLiteral("a key that was lost, 32 bytes.."));
+        AuditTrail trail(
+            AuditTrail::defaultPath(p), QByteArrayLiteral("a key that was lost, 32 bytes.."));
         QVERIFY(trail.open());
-        QVERIFY(trail.append(QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("before the key was lost")));
+        QVERIFY(trail.append(QStringLiteral("note"), QStringLiteral("alice"), {},
+            QStringLiteral("before the key was lost")));
     }
     const auto r = load(p, true);
     QVERIFY(r.has_value());
     QVERIFY(!*r);
-    QVERIFY2(r->error().contains(QStringLiteral("has 1 entries but its key (keychain entry 'audit-key/lost-key') is missing")),
-             qPrintable(r->error()));
-    const auto stored = awaitResult<QByteArray>(
-        [&](auto done) { m_store.read(SecretRef{SecretRef::Source::Keychain, QStringLiteral("audit-key/lost-key")}, done); });
+    QVERIFY2(r->error().contains(QStringLiteral(
+                 "has 1 entries but its key (keychain entry 'audit-key/lost-key') is missing")),
+        qPrintable(r->error()));
+    const auto stored = awaitResult<QByteArray>([&](auto done) {
+        m_store.read(
+            SecretRef { SecretRef::Source::Keychain, QStringLiteral("audit-key/lost-key") }, done);
+    });
     QVERIFY2(stored.has_value() && !*stored, "no key was created");
 }
 
@@ -134,12 +150,16 @@ void tst_AuditKey::keyFile_data()
     QTest::addColumn<QString>("error");
     const int owner = int(QFile::ReadOwner | QFile::WriteOwner);
     QTest::newRow("0600") << QByteArray("0123456789abcdef0123456789abcdef\n") << owner << QString();
-    QTest::newRow("0400") << QByteArray("0123456789abcdef0123456789abcdef") << int(QFile::ReadOwner) << QString();
-    QTest::newRow("0644") << QByteArray("0123456789abcdef0123456789abcdef") << int(owner | QFile::ReadGroup | QFile::ReadOther)
+    QTest::newRow("0400") << QByteArray("0123456789abcdef0123456789abcdef") << int(QFile::ReadOwner)
+                          << QString();
+    QTest::newRow("0644") << QByteArray("0123456789abcdef0123456789abcdef")
+                          << int(owner | QFile::ReadGroup | QFile::ReadOther)
                           << QStringLiteral("may be read by others than its owner: chmod 600");
-    QTest::newRow("0640") << QByteArray("0123456789abcdef0123456789abcdef") << int(owner | QFile::ReadGroup)
+    QTest::newRow("0640") << QByteArray("0123456789abcdef0123456789abcdef")
+                          << int(owner | QFile::ReadGroup)
                           << QStringLiteral("may be read by others than its owner: chmod 600");
-    QTest::newRow("short") << QByteArray("k3y!x") << owner << QStringLiteral("is 5 bytes; it must be at least 16 random bytes");
+    QTest::newRow("short") << QByteArray("k3y!x") << owner
+                           << QStringLiteral("is 5 bytes; it must be at least 16 random bytes");
     QTest::newRow("missing") << QByteArray() << owner << QStringLiteral("does not exist");
 }
 
@@ -148,7 +168,8 @@ void tst_AuditKey::keyFile()
     QFETCH(QByteArray, content);
     QFETCH(int, permissions);
     QFETCH(QString, error);
-    const QString path = m_dir.filePath(QStringLiteral("key-") + QString::fromLatin1(QTest::currentDataTag()));
+    const QString path
+        = m_dir.filePath(QStringLiteral("key-") + QString::fromLatin1(QTest::currentDataTag()));
     if (!content.isEmpty()) {
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -157,7 +178,7 @@ void tst_AuditKey::keyFile()
         QVERIFY(f.setPermissions(QFile::Permissions(permissions)));
     }
     Profile p = profile(QStringLiteral("with-key-file"));
-    p.audit.key = SecretRef{SecretRef::Source::File, path};
+    p.audit.key = SecretRef { SecretRef::Source::File, path };
     const auto r = load(p, true);
     QVERIFY(r.has_value());
     if (error.isEmpty()) {
@@ -167,11 +188,15 @@ void tst_AuditKey::keyFile()
         QVERIFY(!*r);
         QVERIFY2(r->error().contains(error), qPrintable(r->error()));
         QVERIFY2(r->error().contains(path), "the error names the file");
-        QVERIFY2(content.isEmpty() || !r->error().contains(QString::fromLatin1(content)), "the error never holds the key");
+        QVERIFY2(content.isEmpty() || !r->error().contains(QString::fromLatin1(content)),
+            "the error never holds the key");
     }
     // A file reference never falls back to the keychain, nor creates anything there.
-    const auto stored = awaitResult<QByteArray>(
-        [&](auto done) { m_store.read(SecretRef{SecretRef::Source::Keychain, QStringLiteral("audit-key/with-key-file")}, done); });
+    const auto stored = awaitResult<QByteArray>([&](auto done) {
+        m_store.read(
+            SecretRef { SecretRef::Source::Keychain, QStringLiteral("audit-key/with-key-file") },
+            done);
+    });
     QVERIFY(stored.has_value() && !*stored);
 }
 
@@ -195,10 +220,12 @@ void tst_AuditKey::noKeychain()
     env.remove(QStringLiteral("DISPLAY"));
     env.remove(QStringLiteral("WAYLAND_DISPLAY"));
     env.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
-    env.insert(QStringLiteral("DR_AUDIT_NO_KEYCHAIN_CHILD"), sessionBus ? QStringLiteral("no-service") : QStringLiteral("no-bus"));
+    env.insert(QStringLiteral("DR_AUDIT_NO_KEYCHAIN_CHILD"),
+        sessionBus ? QStringLiteral("no-service") : QStringLiteral("no-bus"));
     const QString data = m_dir.filePath(QStringLiteral("child-data-%1").arg(sessionBus));
     env.insert(QStringLiteral("DRCONSOLE_DATA_DIR"), data);
-    QStringList command{QCoreApplication::applicationFilePath(), QStringLiteral("noKeychainChild")};
+    QStringList command { QCoreApplication::applicationFilePath(),
+        QStringLiteral("noKeychainChild") };
     if (sessionBus) {
         if (QStandardPaths::findExecutable(QStringLiteral("dbus-run-session")).isEmpty())
             QSKIP("dbus-run-session is not installed");
@@ -222,7 +249,9 @@ void tst_AuditKey::noKeychainChild()
         QSKIP("run by noKeychain() in a process without D-Bus");
     // With a bus but no usable Secret Service, reading finds no entry (as in an empty
     // keychain); it is creating the key that fails, and must say why.
-    const QList<bool> modes = qgetenv("DR_AUDIT_NO_KEYCHAIN_CHILD") == "no-bus" ? QList<bool>{false, true} : QList<bool>{true};
+    const QList<bool> modes = qgetenv("DR_AUDIT_NO_KEYCHAIN_CHILD") == "no-bus"
+        ? QList<bool> { false, true }
+        : QList<bool> { true };
     for (const bool create : modes) {
         const auto r = load(profile(QStringLiteral("headless")), create);
         QVERIFY2(r.has_value(), "loadAuditKey answered");
@@ -233,11 +262,15 @@ void tst_AuditKey::noKeychainChild()
         // with no unlocked collection, which is a keychain that refuses. Either way the message
         // says which, and names the way out.
         if (qgetenv("DR_AUDIT_NO_KEYCHAIN_CHILD") == "no-bus")
-            QVERIFY2(e.startsWith(QStringLiteral("no OS keychain is available for the audit key")), qPrintable(e));
+            QVERIFY2(e.startsWith(QStringLiteral("no OS keychain is available for the audit key")),
+                qPrintable(e));
         else
-            QVERIFY2(e.contains(QStringLiteral("no OS keychain is available")) || e.contains(QStringLiteral("the OS keychain refused access")),
-                     qPrintable(e));
-        QVERIFY2(e.contains(QStringLiteral("add \"audit\": {\"key\": {\"file\": \"PATH\"}} to the profile")), qPrintable(e));
+            QVERIFY2(e.contains(QStringLiteral("no OS keychain is available"))
+                    || e.contains(QStringLiteral("the OS keychain refused access")),
+                qPrintable(e));
+        QVERIFY2(e.contains(QStringLiteral(
+                     "add \"audit\": {\"key\": {\"file\": \"PATH\"}} to the profile")),
+            qPrintable(e));
         QVERIFY2(e.contains(QStringLiteral("permissions 0600")), qPrintable(e));
         QVERIFY2(e.contains(QStringLiteral("chmod 600 PATH")), qPrintable(e));
     }

@@ -10,12 +10,12 @@
 #include <QJsonArray>
 #include <QMessageAuthenticationCode>
 #include <QProcess>
-#include <QThread>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QUuid>
 
 #include <memory>
@@ -83,9 +83,13 @@ void tst_AuditTrail::init()
 {
     QVERIFY(m_dir.isValid());
     m_clock = std::make_unique<ManualClock>();
-    m_path = m_dir.filePath(QStringLiteral("%1/audit.sqlite").arg(QString::fromLatin1(QTest::currentTestFunction())));
+    m_path = m_dir.filePath(
+        QStringLiteral("%1/audit.sqlite").arg(QString::fromLatin1(QTest::currentTestFunction())));
     if (const char *tag = QTest::currentDataTag())
-        m_path = m_dir.filePath(QStringLiteral("%1-%2/audit.sqlite").arg(QString::fromLatin1(QTest::currentTestFunction()), QString::fromLatin1(tag)).replace(u' ', u'-'));
+        m_path = m_dir.filePath(
+            QStringLiteral("%1-%2/audit.sqlite")
+                .arg(QString::fromLatin1(QTest::currentTestFunction()), QString::fromLatin1(tag))
+                .replace(u' ', u'-'));
 }
 
 // Appends `count` entries and returns an empty string, or what went wrong.
@@ -96,9 +100,11 @@ QString tst_AuditTrail::fill(int count)
         return ok.error();
     for (int i = 1; i <= count; ++i) {
         m_clock->advance(1500);
-        const auto e = trail.append(i % 2 ? QStringLiteral("step") : QStringLiteral("gate"), i % 3 ? QStringLiteral("alice") : QStringLiteral("bob"),
-                                    i <= 3 ? QStringLiteral("run-a") : QStringLiteral("run-b"), QStringLiteral("Entry number %1").arg(i),
-                                    QJsonObject{{QStringLiteral("n"), i}, {QStringLiteral("ok"), true}});
+        const auto e = trail.append(i % 2 ? QStringLiteral("step") : QStringLiteral("gate"),
+            i % 3 ? QStringLiteral("alice") : QStringLiteral("bob"),
+            i <= 3 ? QStringLiteral("run-a") : QStringLiteral("run-b"),
+            QStringLiteral("Entry number %1").arg(i),
+            QJsonObject { { QStringLiteral("n"), i }, { QStringLiteral("ok"), true } });
         if (!e)
             return e.error();
     }
@@ -109,18 +115,25 @@ void tst_AuditTrail::appendAndVerify()
 {
     AuditTrail trail(m_path, kKey, m_clock.get());
     QVERIFY(trail.open());
-    const auto first = trail.append(QStringLiteral("sign-in"), QStringLiteral("alice"), {}, QStringLiteral("Alice signed in"));
+    const auto first = trail.append(
+        QStringLiteral("sign-in"), QStringLiteral("alice"), {}, QStringLiteral("Alice signed in"));
     QVERIFY2(first, first ? "" : qPrintable(first.error()));
     QCOMPARE(first->seq, qint64(1));
     QCOMPARE(first->prevHash, QByteArray(64, '0'));
     QCOMPARE(first->hash.size(), 64);
     QCOMPARE(first->at, m_clock->nowUtc());
     // The hash is what the header promises: HMAC-SHA256 of the canonical bytes.
-    QCOMPARE(first->hash, QMessageAuthenticationCode::hash(AuditTrail::canonical(*first), kKey, QCryptographicHash::Sha256).toHex());
+    QCOMPARE(first->hash,
+        QMessageAuthenticationCode::hash(
+            AuditTrail::canonical(*first), kKey, QCryptographicHash::Sha256)
+            .toHex());
 
     m_clock->advance(1234);
-    const QJsonObject data{{QStringLiteral("zeta"), 1}, {QStringLiteral("alpha"), QJsonArray{1, 2}}, {QStringLiteral("text"), QStringLiteral("é ✓")}};
-    const auto second = trail.append(QStringLiteral("gate"), QStringLiteral("system"), QStringLiteral("run-1"), QStringLiteral("Target ok"), data);
+    const QJsonObject data { { QStringLiteral("zeta"), 1 },
+        { QStringLiteral("alpha"), QJsonArray { 1, 2 } },
+        { QStringLiteral("text"), QStringLiteral("é ✓") } };
+    const auto second = trail.append(QStringLiteral("gate"), QStringLiteral("system"),
+        QStringLiteral("run-1"), QStringLiteral("Target ok"), data);
     QVERIFY(second);
     QCOMPARE(second->seq, qint64(2));
     QCOMPARE(second->prevHash, first->hash);
@@ -148,7 +161,8 @@ void tst_AuditTrail::appendAndVerify()
     // A reopened trail continues the same chain.
     AuditTrail again(m_path, kKey, m_clock.get());
     QVERIFY(again.open());
-    const auto third = again.append(QStringLiteral("note"), QStringLiteral("bob"), {}, QStringLiteral("After reopening"));
+    const auto third = again.append(
+        QStringLiteral("note"), QStringLiteral("bob"), {}, QStringLiteral("After reopening"));
     QVERIFY(third);
     QCOMPARE(third->seq, qint64(3));
     QCOMPARE(third->prevHash, second->hash);
@@ -172,42 +186,65 @@ void tst_AuditTrail::tampering_data()
     QTest::addColumn<qint64>("badSeq");
     QTest::addColumn<QString>("problem");
 
-    QTest::newRow("summary byte") << QStringList{QStringLiteral("UPDATE entries SET summary = 'Entry numbeR 4' WHERE seq = 4")} << qint64(4)
-                                  << QStringLiteral("entry 4: its hash does not match its content (changed after it was written)");
-    QTest::newRow("data byte") << QStringList{QStringLiteral("UPDATE entries SET data = replace(data, '\"n\":6', '\"n\":7') WHERE seq = 6")}
-                               << qint64(6) << QStringLiteral("entry 6: its hash does not match its content");
-    QTest::newRow("time") << QStringList{QStringLiteral("UPDATE entries SET at = replace(at, '.000Z', '.001Z') WHERE seq = 2")} << qint64(2)
-                          << QStringLiteral("entry 2: its hash does not match its content");
-    QTest::newRow("actor of first") << QStringList{QStringLiteral("UPDATE entries SET actor = 'mallory' WHERE seq = 1")} << qint64(1)
-                                    << QStringLiteral("entry 1: its hash does not match its content");
-    QTest::newRow("stored hash") << QStringList{QStringLiteral("UPDATE entries SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE seq = 3")}
-                                 << qint64(3) << QStringLiteral("entry 3: its hash does not match its content");
-    QTest::newRow("deleted middle") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 5")} << qint64(5)
-                                    << QStringLiteral("entry 5 is missing (entry 6 follows entry 4: removed or renumbered)");
-    QTest::newRow("deleted two") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq IN (3, 4)")} << qint64(3)
-                                 << QStringLiteral("entries 3..4 are missing (entry 5 follows entry 2");
-    QTest::newRow("deleted first") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 1")} << qint64(1)
-                                   << QStringLiteral("entry 1 is missing (entry 2 is the first entry");
-    QTest::newRow("deleted last") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 8")} << qint64(8)
-                                  << QStringLiteral("entry 8 is missing (removed from the end of the trail; the last entry written was 8)");
-    QTest::newRow("deleted last and head") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 8"), QStringLiteral("DELETE FROM head")}
-                                           << qint64(7) << QStringLiteral("head record is missing");
-    QTest::newRow("head rewound") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 8"),
-                                                 QStringLiteral("UPDATE head SET seq = 7, hash = (SELECT hash FROM entries WHERE seq = 7)")}
-                                  << qint64(7) << QStringLiteral("head record does not match its content");
+    QTest::newRow("summary byte")
+        << QStringList { QStringLiteral(
+               "UPDATE entries SET summary = 'Entry numbeR 4' WHERE seq = 4") }
+        << qint64(4)
+        << QStringLiteral(
+               "entry 4: its hash does not match its content (changed after it was written)");
+    QTest::newRow("data byte") << QStringList { QStringLiteral(
+        "UPDATE entries SET data = replace(data, '\"n\":6', '\"n\":7') WHERE seq = 6") }
+                               << qint64(6)
+                               << QStringLiteral("entry 6: its hash does not match its content");
+    QTest::newRow("time") << QStringList {
+        QStringLiteral("UPDATE entries SET at = replace(at, '.000Z', '.001Z') WHERE seq = 2")
+    } << qint64(2) << QStringLiteral("entry 2: its hash does not match its content");
+    QTest::newRow("actor of first")
+        << QStringList { QStringLiteral("UPDATE entries SET actor = 'mallory' WHERE seq = 1") }
+        << qint64(1) << QStringLiteral("entry 1: its hash does not match its content");
+    QTest::newRow("stored hash") << QStringList { QStringLiteral(
+        "UPDATE entries SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE seq = 3") }
+                                 << qint64(3)
+                                 << QStringLiteral("entry 3: its hash does not match its content");
+    QTest::newRow("deleted middle")
+        << QStringList { QStringLiteral("DELETE FROM entries WHERE seq = 5") } << qint64(5)
+        << QStringLiteral("entry 5 is missing (entry 6 follows entry 4: removed or renumbered)");
+    QTest::newRow("deleted two") << QStringList {
+        QStringLiteral("DELETE FROM entries WHERE seq IN (3, 4)")
+    } << qint64(3) << QStringLiteral("entries 3..4 are missing (entry 5 follows entry 2");
+    QTest::newRow("deleted first")
+        << QStringList { QStringLiteral("DELETE FROM entries WHERE seq = 1") } << qint64(1)
+        << QStringLiteral("entry 1 is missing (entry 2 is the first entry");
+    QTest::newRow("deleted last") << QStringList { QStringLiteral(
+        "DELETE FROM entries WHERE seq = 8") }
+                                  << qint64(8)
+                                  << QStringLiteral("entry 8 is missing (removed from the end of "
+                                                    "the trail; the last entry written was 8)");
+    QTest::newRow("deleted last and head") << QStringList {
+        QStringLiteral("DELETE FROM entries WHERE seq = 8"), QStringLiteral("DELETE FROM head")
+    } << qint64(7) << QStringLiteral("head record is missing");
+    QTest::newRow("head rewound") << QStringList {
+        QStringLiteral("DELETE FROM entries WHERE seq = 8"),
+        QStringLiteral("UPDATE head SET seq = 7, hash = (SELECT hash FROM entries WHERE seq = 7)")
+    } << qint64(7) << QStringLiteral("head record does not match its content");
     // Deleted and renumbered so that seq has no gap: the chain link names the place.
-    QTest::newRow("deleted and renumbered") << QStringList{QStringLiteral("DELETE FROM entries WHERE seq = 5"),
-                                                           QStringLiteral("UPDATE entries SET seq = seq + 100 WHERE seq > 5"),
-                                                           QStringLiteral("UPDATE entries SET seq = seq - 101 WHERE seq > 100")}
-                                            << qint64(5) << QStringLiteral("entry 5: its previous hash does not match entry 4");
-    QTest::newRow("swapped rows") << QStringList{QStringLiteral("UPDATE entries SET seq = 100 WHERE seq = 3"),
-                                                 QStringLiteral("UPDATE entries SET seq = 3 WHERE seq = 4"),
-                                                 QStringLiteral("UPDATE entries SET seq = 4 WHERE seq = 100")}
-                                  << qint64(3)
-                                  << QStringLiteral("entry 3: its previous hash does not match entry 2 (rows were removed, reordered or replaced)");
-    QTest::newRow("row added without key") << QStringList{QStringLiteral("INSERT INTO entries SELECT 9, at, kind, actor, run_id, summary, data, "
-                                                                         "(SELECT hash FROM entries WHERE seq = 8), hash FROM entries WHERE seq = 8")}
-                                           << qint64(9) << QStringLiteral("entry 9: its hash does not match its content");
+    QTest::newRow("deleted and renumbered")
+        << QStringList { QStringLiteral("DELETE FROM entries WHERE seq = 5"),
+               QStringLiteral("UPDATE entries SET seq = seq + 100 WHERE seq > 5"),
+               QStringLiteral("UPDATE entries SET seq = seq - 101 WHERE seq > 100") }
+        << qint64(5) << QStringLiteral("entry 5: its previous hash does not match entry 4");
+    QTest::newRow("swapped rows")
+        << QStringList { QStringLiteral("UPDATE entries SET seq = 100 WHERE seq = 3"),
+               QStringLiteral("UPDATE entries SET seq = 3 WHERE seq = 4"),
+               QStringLiteral("UPDATE entries SET seq = 4 WHERE seq = 100") }
+        << qint64(3)
+        << QStringLiteral("entry 3: its previous hash does not match entry 2 (rows were removed, "
+                          "reordered or replaced)");
+    QTest::newRow("row added without key")
+        << QStringList { QStringLiteral(
+               "INSERT INTO entries SELECT 9, at, kind, actor, run_id, summary, data, "
+               "(SELECT hash FROM entries WHERE seq = 8), hash FROM entries WHERE seq = 8") }
+        << qint64(9) << QStringLiteral("entry 9: its hash does not match its content");
 }
 
 void tst_AuditTrail::tampering()
@@ -239,13 +276,16 @@ void tst_AuditTrail::wrongKey()
 {
     const QString filled = fill(3);
     QVERIFY2(filled.isEmpty(), qPrintable(filled));
-    AuditTrail trail(m_path, QByteArrayLiteral("not-the-key-this-trail-was-written-with"), m_clock.get());
+    AuditTrail trail(
+        m_path, QByteArrayLiteral("not-the-key-this-trail-was-written-with"), m_clock.get());
     QVERIFY(trail.open());
     const auto v = trail.verify();
     QVERIFY(v);
     QVERIFY(!v->intact);
     QCOMPARE(v->firstBadSeq, qint64(1));
-    QVERIFY2(v->problem.contains(QStringLiteral("or the audit key is not the one this trail was written with")), qPrintable(v->problem));
+    QVERIFY2(v->problem.contains(
+                 QStringLiteral("or the audit key is not the one this trail was written with")),
+        qPrintable(v->problem));
     QVERIFY2(!v->problem.contains(QString::fromLatin1(kKey)), "the key never appears in a message");
 }
 
@@ -257,7 +297,9 @@ void tst_AuditTrail::twoWritersKeepOneChain()
     QVERIFY(b.open());
     for (int i = 0; i < 10; ++i) {
         AuditTrail &writer = i % 2 ? b : a;
-        const auto e = writer.append(QStringLiteral("note"), i % 2 ? QStringLiteral("bob") : QStringLiteral("alice"), {}, QStringLiteral("n%1").arg(i));
+        const auto e = writer.append(QStringLiteral("note"),
+            i % 2 ? QStringLiteral("bob") : QStringLiteral("alice"), {},
+            QStringLiteral("n%1").arg(i));
         QVERIFY2(e, e ? "" : qPrintable(e.error()));
         QCOMPARE(e->seq, qint64(i + 1));
     }
@@ -288,11 +330,12 @@ void tst_AuditTrail::processesAppendingAtOnceKeepOneChain()
         writers << p;
     }
     for (QProcess *p : writers)
-        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("writerChild")});
+        p->start(QCoreApplication::applicationFilePath(), { QStringLiteral("writerChild") });
     for (QProcess *p : writers) {
         QVERIFY(p->waitForFinished(60000));
         const QByteArray out = p->readAll();
-        QVERIFY2(p->exitCode() == 0 && out.contains("PASS   : tst_AuditTrail::writerChild()"), out.constData());
+        QVERIFY2(p->exitCode() == 0 && out.contains("PASS   : tst_AuditTrail::writerChild()"),
+            out.constData());
     }
     qDeleteAll(writers);
 
@@ -321,7 +364,8 @@ void tst_AuditTrail::writerChild()
         QThread::usleep(200);
     const int count = qEnvironmentVariableIntValue("DR_AUDIT_WRITER_COUNT");
     for (int i = 0; i < count; ++i) {
-        const auto e = trail.append(QStringLiteral("note"), qEnvironmentVariable("DR_AUDIT_WRITER_NAME"), {}, QStringLiteral("n%1").arg(i));
+        const auto e = trail.append(QStringLiteral("note"),
+            qEnvironmentVariable("DR_AUDIT_WRITER_NAME"), {}, QStringLiteral("n%1").arg(i));
         QVERIFY2(e, e ? "" : qPrintable(e.error()));
     }
 }
@@ -341,35 +385,36 @@ void tst_AuditTrail::filters()
         }
         return out;
     };
-    QCOMPARE(seqs({}), (QList<qint64>{1, 2, 3, 4, 5, 6, 7, 8}));
+    QCOMPARE(seqs({}), (QList<qint64> { 1, 2, 3, 4, 5, 6, 7, 8 }));
     AuditFilter f;
     f.runId = QStringLiteral("run-a");
-    QCOMPARE(seqs(f), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(seqs(f), (QList<qint64> { 1, 2, 3 }));
     f = {};
     f.kind = QStringLiteral("gate");
-    QCOMPARE(seqs(f), (QList<qint64>{2, 4, 6, 8}));
+    QCOMPARE(seqs(f), (QList<qint64> { 2, 4, 6, 8 }));
     f.actor = QStringLiteral("bob");
-    QCOMPARE(seqs(f), (QList<qint64>{6}));
+    QCOMPARE(seqs(f), (QList<qint64> { 6 }));
     f = {};
     f.text = QStringLiteral("NUMBER 7");
-    QCOMPARE(seqs(f), (QList<qint64>{7}));
+    QCOMPARE(seqs(f), (QList<qint64> { 7 }));
     f = {};
     f.limit = 3;
-    QCOMPARE(seqs(f), (QList<qint64>{6, 7, 8}));
+    QCOMPARE(seqs(f), (QList<qint64> { 6, 7, 8 }));
     f.runId = QStringLiteral("run-a");
-    QCOMPARE(seqs(f), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(seqs(f), (QList<qint64> { 1, 2, 3 }));
     // fill() advanced the clock 1.5 s per entry from 2026-01-01T00:00:00Z.
     f = {};
     const QDateTime start(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC);
     f.from = start.addMSecs(3000);
     f.to = start.addMSecs(6000);
-    QCOMPARE(seqs(f), (QList<qint64>{2, 3, 4}));
+    QCOMPARE(seqs(f), (QList<qint64> { 2, 3, 4 }));
     f = {};
     f.actor = QStringLiteral("nobody");
-    QCOMPARE(seqs(f), QList<qint64>{});
+    QCOMPARE(seqs(f), QList<qint64> {});
 
     QVERIFY(!trail.verify());
-    QVERIFY(!trail.append(QStringLiteral("note"), QStringLiteral("x"), {}, QStringLiteral("no key")));
+    QVERIFY(
+        !trail.append(QStringLiteral("note"), QStringLiteral("x"), {}, QStringLiteral("no key")));
 }
 
 void tst_AuditTrail::canonicalIsStable()
@@ -381,9 +426,12 @@ void tst_AuditTrail::canonicalIsStable()
     e.actor = QStringLiteral("alice");
     e.runId = QStringLiteral("r1");
     e.summary = QStringLiteral("ok");
-    e.data = QJsonObject{{QStringLiteral("b"), 2}, {QStringLiteral("a"), 1}};
+    e.data = QJsonObject { { QStringLiteral("b"), 2 }, { QStringLiteral("a"), 1 } };
     e.prevHash = QByteArray(64, 'f');
-    const QByteArray expected = "drconsole-audit/1\n1:7,24:2026-03-04T05:06:07.089Z,4:gate,5:alice,2:r1,2:ok,13:{\"a\":1,\"b\":2},64:" + QByteArray(64, 'f') + ',';
+    const QByteArray expected
+        = "drconsole-audit/"
+          "1\n1:7,24:2026-03-04T05:06:07.089Z,4:gate,5:alice,2:r1,2:ok,13:{\"a\":1,\"b\":2},64:"
+        + QByteArray(64, 'f') + ',';
     QCOMPARE(AuditTrail::canonical(e), expected);
     // The same moment given in another zone hashes the same.
     AuditEntry shifted = e;
@@ -407,7 +455,8 @@ void tst_AuditTrail::refusesWithoutKeyOrOpen()
     QVERIFY(trail.append(QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("x")));
     const auto empty = trail.append(QString(), QStringLiteral("alice"), {}, QStringLiteral("x"));
     QVERIFY(!empty);
-    QVERIFY2(empty.error().contains(QStringLiteral("needs a kind and an actor")), qPrintable(empty.error()));
+    QVERIFY2(empty.error().contains(QStringLiteral("needs a kind and an actor")),
+        qPrintable(empty.error()));
 }
 
 void tst_AuditTrail::notADatabase()
@@ -420,8 +469,10 @@ void tst_AuditTrail::notADatabase()
     AuditTrail trail(m_path, kKey, m_clock.get());
     const auto opened = trail.open();
     QVERIFY(!opened);
-    QVERIFY2(opened.error().startsWith(QStringLiteral("cannot open the audit trail ") + m_path), qPrintable(opened.error()));
-    QVERIFY(!trail.append(QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("x")));
+    QVERIFY2(opened.error().startsWith(QStringLiteral("cannot open the audit trail ") + m_path),
+        qPrintable(opened.error()));
+    QVERIFY(
+        !trail.append(QStringLiteral("note"), QStringLiteral("alice"), {}, QStringLiteral("x")));
 }
 
 QTEST_GUILESS_MAIN(tst_AuditTrail)
