@@ -667,7 +667,8 @@ void BlobClient::leaseBlob(const QString &container, const QString &blob, LeaseA
     const QString what = QStringLiteral("leaseBlob (%1) %2")
                              .arg(QString::fromLatin1(actionName), describe(container, blob));
     const auto refuse = [this, what, done](const QString &problem) {
-        failLater(what + QStringLiteral(": ") + problem, [done](const QString &e) { done(fail(e)); });
+        failLater(
+            what + QStringLiteral(": ") + problem, [done](const QString &e) { done(fail(e)); });
     };
     // Lease ids are GUIDs; anything else would only earn a 400 from the service, and a line
     // break would end the header.
@@ -680,7 +681,8 @@ void BlobClient::leaseBlob(const QString &container, const QString &blob, LeaseA
         headers.append(Header("x-ms-lease-duration", QByteArray::number(durationSeconds)));
     } else if (action == LeaseAction::Break && durationSeconds != -1) {
         if (durationSeconds < 0 || durationSeconds > 60)
-            return refuse(QStringLiteral("a break period is 0-60 s, not %1 s").arg(durationSeconds));
+            return refuse(
+                QStringLiteral("a break period is 0-60 s, not %1 s").arg(durationSeconds));
         headers.append(Header("x-ms-lease-break-period", QByteArray::number(durationSeconds)));
     }
     const bool needsLeaseId = action == LeaseAction::Renew || action == LeaseAction::Release

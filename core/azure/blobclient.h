@@ -135,8 +135,8 @@ public:
     // The same on a blob that may be leased: a leased blob accepts a write only with its active
     // lease id (else 412 LeaseIdMissing or LeaseIdMismatchWithBlobOperation).
     void putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
-        const QString &contentType, const QMap<QString, QString> &metadata,
-        const QString &leaseId, Callback<WriteResult> done);
+        const QString &contentType, const QMap<QString, QString> &metadata, const QString &leaseId,
+        Callback<WriteResult> done);
     void putBlockBlob(const QString &container, const QString &blob, const QByteArray &data,
         const QString &contentType, Callback<WriteResult> done)
     {

@@ -26,12 +26,12 @@ QString describeRegions(const QList<RoutingRegionState> &regions)
 } // namespace
 
 HaproxySwitch::HaproxySwitch(const QString &runtimeApi, const QString &backend,
-                             const QList<std::pair<QString, QString>> &regionServers, QObject *parent)
+    const QList<std::pair<QString, QString>> &regionServers, QObject *parent)
     : RoutingSwitch(parent)
     , m_runtime(new HaproxyRuntime(runtimeApi, this))
     , m_backend(backend)
     , m_regionServers(regionServers)
-{}
+{ }
 
 QString HaproxySwitch::serverOf(const QString &regionId) const
 {
@@ -47,8 +47,8 @@ void HaproxySwitch::later(Done done, const QString &error)
     QTimer::singleShot(0, this, [done, error] { done(fail(error)); });
 }
 
-Result<RoutingState> HaproxySwitch::stateFrom(const QList<HaproxyServerState> &servers, const QString &backend,
-                                              const QList<std::pair<QString, QString>> &regionServers)
+Result<RoutingState> HaproxySwitch::stateFrom(const QList<HaproxyServerState> &servers,
+    const QString &backend, const QList<std::pair<QString, QString>> &regionServers)
 {
     RoutingState state;
     const QString serving = HaproxyRuntime::servingServer(servers);
@@ -61,7 +61,8 @@ Result<RoutingState> HaproxySwitch::stateFrom(const QList<HaproxyServerState> &s
             }
         }
         if (!found)
-            return fail(QStringLiteral("HAProxy backend %1 has no server %2 (the routing target of region %3)")
+            return fail(QStringLiteral(
+                "HAProxy backend %1 has no server %2 (the routing target of region %3)")
                             .arg(backend, server, region));
         RoutingRegionState r;
         r.regionId = region;
@@ -103,7 +104,8 @@ void HaproxySwitch::enable(const QString &regionId, int timeoutMs, Done done)
 {
     const QString server = serverOf(regionId);
     if (server.isEmpty())
-        return later(done, QStringLiteral("enabling %1: the routing has no server for that region").arg(regionId));
+        return later(done,
+            QStringLiteral("enabling %1: the routing has no server for that region").arg(regionId));
     auto wait = std::make_shared<Wait>();
     wait->regionId = regionId;
     wait->server = server;
@@ -112,7 +114,8 @@ void HaproxySwitch::enable(const QString &regionId, int timeoutMs, Done done)
     wait->elapsed.start();
     state([this, wait](Result<RoutingState> st) {
         if (!st)
-            return wait->done(fail(QStringLiteral("enabling %1: %2").arg(wait->regionId, st.error())));
+            return wait->done(
+                fail(QStringLiteral("enabling %1: %2").arg(wait->regionId, st.error())));
         const RoutingRegionState *r = st->region(wait->regionId);
         if (r->enabled && r->healthy)
             return wait->done({});
@@ -125,18 +128,23 @@ void HaproxySwitch::enable(const QString &regionId, int timeoutMs, Done done)
         // it restores the last verdict from before, UP for a region that was fine then. So go
         // through drain (checks run, no new traffic), force the health down, wait for a check to
         // bring it back, and only then put it in rotation.
-        wait->restoreState = r->detail.startsWith(QStringLiteral("MAINT")) ? QStringLiteral("maint") : QStringLiteral("drain");
+        wait->restoreState = r->detail.startsWith(QStringLiteral("MAINT"))
+            ? QStringLiteral("maint")
+            : QStringLiteral("drain");
         wait->phase = Wait::Phase::Drained;
         const QString target = m_backend + u'/' + wait->server;
-        command(QStringLiteral("set server %1 state drain").arg(target), [this, wait, target](Result<void> drained) {
-            if (!drained)
-                return wait->done(fail(QStringLiteral("enabling %1: %2").arg(wait->regionId, drained.error())));
-            command(QStringLiteral("set server %1 health down").arg(target), [this, wait](Result<void> down) {
-                if (!down)
-                    return giveUp(wait, down.error());
-                poll(wait);
+        command(QStringLiteral("set server %1 state drain").arg(target),
+            [this, wait, target](Result<void> drained) {
+                if (!drained)
+                    return wait->done(fail(
+                        QStringLiteral("enabling %1: %2").arg(wait->regionId, drained.error())));
+                command(QStringLiteral("set server %1 health down").arg(target),
+                    [this, wait](Result<void> down) {
+                        if (!down)
+                            return giveUp(wait, down.error());
+                        poll(wait);
+                    });
             });
-        });
     });
 }
 
@@ -153,16 +161,18 @@ void HaproxySwitch::poll(std::shared_ptr<Wait> wait)
                 return wait->done({});
             if (wait->phase == Wait::Phase::Drained && r->healthy) {
                 wait->phase = Wait::Phase::Up;
-                m_runtime->setServerState(m_backend, wait->server, QStringLiteral("ready"), [this, wait](Result<void> ready) {
-                    if (!ready)
-                        return giveUp(wait, ready.error());
-                    poll(wait);
-                });
+                m_runtime->setServerState(m_backend, wait->server, QStringLiteral("ready"),
+                    [this, wait](Result<void> ready) {
+                        if (!ready)
+                            return giveUp(wait, ready.error());
+                        poll(wait);
+                    });
                 return;
             }
         }
         if (wait->elapsed.elapsed() >= wait->timeoutMs)
-            return giveUp(wait, QStringLiteral("not healthy after %1 ms: %2").arg(wait->timeoutMs).arg(last));
+            return giveUp(
+                wait, QStringLiteral("not healthy after %1 ms: %2").arg(wait->timeoutMs).arg(last));
         QTimer::singleShot(kPollIntervalMs, this, [this, wait] { poll(wait); });
     });
 }
@@ -174,20 +184,26 @@ void HaproxySwitch::giveUp(std::shared_ptr<Wait> wait, const QString &why)
         return wait->done(fail(message));
     // Left ready, a region that is not healthy yet would take the traffic back by itself the
     // moment a check passes: a flap to a half-recovered region. It goes back out of rotation.
-    m_runtime->setServerState(m_backend, wait->server, wait->restoreState, [wait, message](Result<void> restored) {
-        if (!restored)
-            return wait->done(fail(QStringLiteral("%1; and putting it back out of rotation failed: %2").arg(message, restored.error())));
-        wait->done(fail(QStringLiteral("%1; left in %2").arg(message,
-                                                             wait->restoreState == u"maint" ? QStringLiteral("maintenance")
-                                                                                           : QStringLiteral("drain"))));
-    });
+    m_runtime->setServerState(
+        m_backend, wait->server, wait->restoreState, [wait, message](Result<void> restored) {
+            if (!restored)
+                return wait->done(
+                    fail(QStringLiteral("%1; and putting it back out of rotation failed: %2")
+                             .arg(message, restored.error())));
+            wait->done(fail(QStringLiteral("%1; left in %2")
+                                .arg(message,
+                                    wait->restoreState == u"maint" ? QStringLiteral("maintenance")
+                                                                   : QStringLiteral("drain"))));
+        });
 }
 
 void HaproxySwitch::disable(const QString &regionId, Done done)
 {
     const QString server = serverOf(regionId);
     if (server.isEmpty())
-        return later(done, QStringLiteral("disabling %1: the routing has no server for that region").arg(regionId));
+        return later(done,
+            QStringLiteral("disabling %1: the routing has no server for that region")
+                .arg(regionId));
     state([this, regionId, server, done](Result<RoutingState> before) {
         if (!before)
             return done(fail(QStringLiteral("disabling %1: %2").arg(regionId, before.error())));
@@ -203,21 +219,28 @@ void HaproxySwitch::disable(const QString &regionId, Done done)
             anotherServes = anotherServes || (r.enabled && r.healthy);
         }
         if (!anotherServes)
-            return done(fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
-                                 .arg(regionId, others.isEmpty() ? QStringLiteral("it is the only one") : describeRegions(others))));
-        m_runtime->setServerState(m_backend, server, QStringLiteral("maint"), [this, regionId, done](Result<void> set) {
-            if (!set)
-                return done(fail(QStringLiteral("disabling %1: %2").arg(regionId, set.error())));
-            // Confirmed by what HAProxy reports, not by the absence of a complaint.
-            state([regionId, done](Result<RoutingState> after) {
-                if (!after)
-                    return done(fail(QStringLiteral("disabling %1: could not confirm: %2").arg(regionId, after.error())));
-                const RoutingRegionState *r = after->region(regionId);
-                if (r && r->enabled)
-                    return done(fail(QStringLiteral("disabling %1: HAProxy still reports %2").arg(regionId, r->detail)));
-                done({});
+            return done(
+                fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
+                         .arg(regionId,
+                             others.isEmpty() ? QStringLiteral("it is the only one")
+                                              : describeRegions(others))));
+        m_runtime->setServerState(
+            m_backend, server, QStringLiteral("maint"), [this, regionId, done](Result<void> set) {
+                if (!set)
+                    return done(
+                        fail(QStringLiteral("disabling %1: %2").arg(regionId, set.error())));
+                // Confirmed by what HAProxy reports, not by the absence of a complaint.
+                state([regionId, done](Result<RoutingState> after) {
+                    if (!after)
+                        return done(fail(QStringLiteral("disabling %1: could not confirm: %2")
+                                             .arg(regionId, after.error())));
+                    const RoutingRegionState *r = after->region(regionId);
+                    if (r && r->enabled)
+                        return done(fail(QStringLiteral("disabling %1: HAProxy still reports %2")
+                                             .arg(regionId, r->detail)));
+                    done({});
+                });
             });
-        });
     });
 }
 

@@ -8,9 +8,8 @@
 // passes in time; disabling puts it in maintenance, which HAProxy honours even when the server
 // looks healthy again. Once destroyed, a switch answers no more calls.
 
-#include "routingswitch.h"
-
 #include "haproxyruntime.h"
+#include "routingswitch.h"
 
 #include <QElapsedTimer>
 #include <QMap>
@@ -27,7 +26,7 @@ public:
 
     // regionServers: region id -> server name, in the profile's region order.
     HaproxySwitch(const QString &runtimeApi, const QString &backend,
-                  const QList<std::pair<QString, QString>> &regionServers, QObject *parent = nullptr);
+        const QList<std::pair<QString, QString>> &regionServers, QObject *parent = nullptr);
 
     void setCommandTimeoutMs(int ms) { m_runtime->setTimeoutMs(ms); }
 
@@ -36,8 +35,8 @@ public:
     void disable(const QString &regionId, Done done) override;
 
     // Pure: the routing state from HAProxy's servers. Public for tests.
-    static Result<RoutingState> stateFrom(const QList<HaproxyServerState> &servers, const QString &backend,
-                                          const QList<std::pair<QString, QString>> &regionServers);
+    static Result<RoutingState> stateFrom(const QList<HaproxyServerState> &servers,
+        const QString &backend, const QList<std::pair<QString, QString>> &regionServers);
 
 private:
     // One enable() in progress.

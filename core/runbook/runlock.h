@@ -45,7 +45,8 @@ public:
     static constexpr auto kBlobName = "drconsole-run.lock";
 
     // `client` outlives the lock (the caller owns both).
-    RunLock(azure::BlobClient *client, const QString &container, int leaseMs, QObject *parent = nullptr);
+    RunLock(azure::BlobClient *client, const QString &container, int leaseMs,
+        QObject *parent = nullptr);
     ~RunLock() override;
 
     // The lease id a run uses: a name-based UUID of the run id.
@@ -64,9 +65,9 @@ public:
     // A BlobClient for `regionId`'s storage component (the first with "storage" settings),
     // with its account key read from the secret store and the profile's CA certificates
     // trusted. The client is a child of `parent` (the caller owns it when parent is null).
-    static void clientFor(const Profile &profile, const QString &regionId, QNetworkAccessManager *network,
-                          SecretStore *secrets, QObject *parent,
-                          std::function<void(Result<azure::BlobClient *>)> done);
+    static void clientFor(const Profile &profile, const QString &regionId,
+        QNetworkAccessManager *network, SecretStore *secrets, QObject *parent,
+        std::function<void(Result<azure::BlobClient *>)> done);
 
 Q_SIGNALS:
     // Renewal failed: the lock may be taken by someone else now. Said once, at once when the
@@ -76,8 +77,9 @@ Q_SIGNALS:
 
 private:
     void tryAcquire(const LockHolder &holder, const QString &leaseId, bool mayCreate,
-                    std::function<void(Result<void>)> done);
-    void writeHolder(const LockHolder &holder, const QString &leaseId, std::function<void(Result<void>)> done);
+        std::function<void(Result<void>)> done);
+    void writeHolder(
+        const LockHolder &holder, const QString &leaseId, std::function<void(Result<void>)> done);
     void refuseHeld(std::function<void(Result<void>)> done);
     void renewNow();
     void answerLater(std::function<void(Result<void>)> done, Result<void> result);

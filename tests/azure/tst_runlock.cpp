@@ -42,7 +42,8 @@ private slots:
 
 private:
     BlobClient *client();
-    LockHolder holder(const QString &runId, const QString &operatorName = QStringLiteral("lab-operator")) const;
+    LockHolder holder(
+        const QString &runId, const QString &operatorName = QStringLiteral("lab-operator")) const;
     Result<void> acquire(RunLock &lock, const LockHolder &h);
     Result<void> release(RunLock &lock);
 
@@ -126,7 +127,8 @@ void tst_RunLock::holderJson()
 void tst_RunLock::holderDescribe()
 {
     QCOMPARE(holder(QStringLiteral("R")).describe(),
-             QStringLiteral("lab-operator on host nocws-3, run R (planned-failover) since 2025-03-01T10:00:00Z"));
+        QStringLiteral(
+            "lab-operator on host nocws-3, run R (planned-failover) since 2025-03-01T10:00:00Z"));
     LockHolder partial;
     partial.host = QStringLiteral("h");
     QCOMPARE(partial.describe(), QStringLiteral("an unknown operator on host h"));
@@ -150,7 +152,8 @@ void tst_RunLock::acquireAndRelease()
 
     // Leased with the run's own id: a stranger cannot write it.
     auto intruder = await<WriteResult>([&](auto done) {
-        c->putBlockBlob(container, QString::fromLatin1(RunLock::kBlobName), QByteArrayLiteral("{}"), QString(), done);
+        c->putBlockBlob(container, QString::fromLatin1(RunLock::kBlobName), QByteArrayLiteral("{}"),
+            QString(), done);
     });
     QVERIFY(!intruder);
     QCOMPARE(BlobClient::serviceErrorCode(intruder.error()), QStringLiteral("LeaseIdMissing"));
@@ -179,8 +182,10 @@ void tst_RunLock::secondRunRefusedWithTheHolderNamed()
     RunLock second(client(), container, 15000);
     const auto r = acquire(second, holder(QStringLiteral("R2"), QStringLiteral("night-shift")));
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("the run lock is held by lab-operator on host nocws-3, run R1 (planned-failover) "
-                                       "since 2025-03-01T10:00:00Z"));
+    QCOMPARE(r.error(),
+        QStringLiteral(
+            "the run lock is held by lab-operator on host nocws-3, run R1 (planned-failover) "
+            "since 2025-03-01T10:00:00Z"));
     QVERIFY(!second.isHeld());
     QVERIFY(first.isHeld());
     DR_VERIFY_OK(release(first));
@@ -195,14 +200,21 @@ void tst_RunLock::unknownHolder()
     const QString container = QStringLiteral("lock-unknown");
     const QString blob = QString::fromLatin1(RunLock::kBlobName);
     QVERIFY(await<bool>([&](auto done) { c->createContainer(container, done); }).has_value());
-    DR_VERIFY_OK(await<WriteResult>([&](auto done) { c->putBlockBlob(container, blob, QByteArray(), QString(), done); }));
+    DR_VERIFY_OK(await<WriteResult>(
+        [&](auto done) { c->putBlockBlob(container, blob, QByteArray(), QString(), done); }));
     const QString other = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    DR_VERIFY_OK(await<LeaseResult>([&](auto done) { c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, other, done); }));
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Acquire, {}, 15, other, done);
+    }));
     RunLock lock(c, container, 15000);
     const auto r = acquire(lock, holder(QStringLiteral("R1")));
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("the run lock is held by an unknown holder (its lease expires within 15 s unless renewed)"));
-    DR_VERIFY_OK(await<LeaseResult>([&](auto done) { c->leaseBlob(container, blob, LeaseAction::Release, other, 0, {}, done); }));
+    QCOMPARE(r.error(),
+        QStringLiteral("the run lock is held by an unknown holder (its lease expires within 15 s "
+                       "unless renewed)"));
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        c->leaseBlob(container, blob, LeaseAction::Release, other, 0, {}, done);
+    }));
 }
 
 void tst_RunLock::sameRunTakesItBack()
@@ -247,7 +259,8 @@ void tst_RunLock::renewalKeepsItBeyondTheLeaseTime()
     RunLock other(client(), container, 15000);
     const auto r = acquire(other, holder(QStringLiteral("R2")));
     QVERIFY(!r);
-    QVERIFY2(r.error().startsWith(QStringLiteral("the run lock is held by lab-operator")), qPrintable(r.error()));
+    QVERIFY2(r.error().startsWith(QStringLiteral("the run lock is held by lab-operator")),
+        qPrintable(r.error()));
     QCOMPARE(lost.count(), 0);
     QVERIFY(lock.isHeld());
     DR_VERIFY_OK(release(lock));
@@ -262,11 +275,13 @@ void tst_RunLock::lostWhenBroken()
     DR_VERIFY_OK(acquire(lock, holder(QStringLiteral("R1"))));
     // Someone breaks it (as an administrator would, from the portal).
     DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
-        c->leaseBlob(container, QString::fromLatin1(RunLock::kBlobName), LeaseAction::Break, {}, 0, {}, done);
+        c->leaseBlob(container, QString::fromLatin1(RunLock::kBlobName), LeaseAction::Break, {}, 0,
+            {}, done);
     }));
     QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 7000);
-    QVERIFY2(lost.first().first().toString().startsWith(QStringLiteral("the run lock could not be renewed: ")),
-             qPrintable(lost.first().first().toString()));
+    QVERIFY2(lost.first().first().toString().startsWith(
+                 QStringLiteral("the run lock could not be renewed: ")),
+        qPrintable(lost.first().first().toString()));
     QVERIFY(!lock.isHeld());
     QTest::qWait(100);
     QCOMPARE(lost.count(), 1); // said once, not at every tick
@@ -282,8 +297,10 @@ void tst_RunLock::refusesBadSettings()
     RunLock tooShort(client(), QStringLiteral("lock-bad"), 10000);
     auto r = acquire(tooShort, holder(QStringLiteral("R1")));
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("the run lock's lease of 10000 ms is not a whole number of seconds between 15 "
-                                       "and 60 (runbook.lockLeaseMs)"));
+    QCOMPARE(r.error(),
+        QStringLiteral(
+            "the run lock's lease of 10000 ms is not a whole number of seconds between 15 "
+            "and 60 (runbook.lockLeaseMs)"));
     RunLock ok(client(), QStringLiteral("lock-bad"), 15000);
     r = acquire(ok, holder(QString()));
     QVERIFY(!r);
@@ -291,7 +308,8 @@ void tst_RunLock::refusesBadSettings()
     RunLock badContainer(client(), QStringLiteral("Bad_Container"), 15000);
     r = acquire(badContainer, holder(QStringLiteral("R1")));
     QVERIFY(!r);
-    QVERIFY2(r.error().startsWith(QStringLiteral("cannot create the run lock's container: ")), qPrintable(r.error()));
+    QVERIFY2(r.error().startsWith(QStringLiteral("cannot create the run lock's container: ")),
+        qPrintable(r.error()));
 }
 
 namespace {
@@ -311,14 +329,14 @@ Profile labProfile(const QUrl &endpoint, const QString &keyFile, const QString &
     storage.endpoint = endpoint;
     storage.storage.emplace();
     storage.storage->accountName = QStringLiteral("drlabstore");
-    storage.storage->accountKey = SecretRef{SecretRef::Source::File, keyFile};
+    storage.storage->accountKey = SecretRef { SecretRef::Source::File, keyFile };
     Region &north = p.regions[1];
     north.id = QStringLiteral("north");
     north.role = RegionRole::Secondary;
     north.components.resize(1);
     north.components[0].id = QStringLiteral("bot-api");
     north.components[0].kind = QStringLiteral("bot-api");
-    p.caCertificates = {caPath};
+    p.caCertificates = { caPath };
     return p;
 }
 } // namespace
@@ -348,20 +366,25 @@ void tst_RunLock::clientForRegion()
 
 void tst_RunLock::clientForErrors()
 {
-    const Profile p = labProfile(m_azurite->endpoint(), m_dir.filePath(QStringLiteral("missing.key")), m_pki->caCertPath());
+    const Profile p = labProfile(
+        m_azurite->endpoint(), m_dir.filePath(QStringLiteral("missing.key")), m_pki->caCertPath());
     SecretStore secrets;
     const auto attempt = [&](const QString &region) {
-        return await<BlobClient *>([&](auto done) { RunLock::clientFor(p, region, m_network, &secrets, this, done); });
+        return await<BlobClient *>(
+            [&](auto done) { RunLock::clientFor(p, region, m_network, &secrets, this, done); });
     };
     auto r = attempt(QStringLiteral("east"));
     QVERIFY(!r);
     QCOMPARE(r.error(), QStringLiteral("the profile has no region \"east\" for the run lock"));
     r = attempt(QStringLiteral("north"));
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("region north has no storage component (one with \"storage\" settings) to hold the run lock"));
+    QCOMPARE(r.error(),
+        QStringLiteral("region north has no storage component (one with \"storage\" settings) to "
+                       "hold the run lock"));
     r = attempt(QStringLiteral("west"));
     QVERIFY(!r);
-    QVERIFY2(r.error().startsWith(QStringLiteral("cannot read the account key of west/storage: ")), qPrintable(r.error()));
+    QVERIFY2(r.error().startsWith(QStringLiteral("cannot read the account key of west/storage: ")),
+        qPrintable(r.error()));
     QVERIFY(!r.error().contains(QString::fromLatin1(m_key)));
 }
 

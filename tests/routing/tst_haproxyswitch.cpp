@@ -23,8 +23,9 @@ using namespace dr::test;
 
 namespace {
 
-const QList<std::pair<QString, QString>> kServers{{QStringLiteral("west"), QStringLiteral("west")},
-                                                  {QStringLiteral("north"), QStringLiteral("north")}};
+const QList<std::pair<QString, QString>> kServers { { QStringLiteral("west"),
+                                                        QStringLiteral("west") },
+    { QStringLiteral("north"), QStringLiteral("north") } };
 
 // Requests through HAProxy's frontend, one after another on each of `lanes` loops, until
 // stopped: every answer that is not a 200 from a region is a failure a user would have seen.
@@ -63,7 +64,8 @@ private:
             if (reply->error() != QNetworkReply::NoError || status != 200) {
                 ++failures;
                 if (failureReasons.size() < 5)
-                    failureReasons.append(QStringLiteral("HTTP %1 %2").arg(status).arg(reply->errorString()));
+                    failureReasons.append(
+                        QStringLiteral("HTTP %1 %2").arg(status).arg(reply->errorString()));
             } else {
                 ++answeredBy[body];
             }
@@ -102,7 +104,10 @@ private slots:
     void trafficNeverFailsDuringASwitch();
 
 private:
-    HaproxySwitch *makeSwitch() { return new HaproxySwitch(address(), QStringLiteral("bot"), kServers, this); }
+    HaproxySwitch *makeSwitch()
+    {
+        return new HaproxySwitch(address(), QStringLiteral("bot"), kServers, this);
+    }
     QString address() const { return QStringLiteral("127.0.0.1:%1").arg(m_runtimePort); }
     Result<RoutingState> state();
     Result<void> enable(const QString &region, int timeoutMs);
@@ -121,7 +126,8 @@ private:
 
 void tst_HaproxySwitch::initTestCase()
 {
-    const QString exe = QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+    const QString exe = QStandardPaths::findExecutable(
+        QStringLiteral("haproxy"), { QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin") });
     QVERIFY2(!exe.isEmpty(), "haproxy is not installed: bash .ci/deps");
     m_west.setResponse(200, QByteArrayLiteral("west"), QByteArrayLiteral("text/plain"));
     m_north.setResponse(200, QByteArrayLiteral("north"), QByteArrayLiteral("text/plain"));
@@ -135,13 +141,14 @@ void tst_HaproxySwitch::initTestCase()
     QFile f(cfg);
     QVERIFY(f.open(QIODevice::WriteOnly));
     // As the lab's: redispatch and a retry, so a request caught by a switch goes elsewhere.
-    f.write(QStringLiteral("global\n    stats socket ipv4@127.0.0.1:%1 level admin\n"
-                           "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n"
-                           "    timeout server 5s\n    timeout check 1s\n    option redispatch\n    retries 1\n"
-                           "frontend global\n    bind 127.0.0.1:%2\n    default_backend bot\n"
-                           "backend bot\n    option httpchk GET /healthz\n"
-                           "    default-server inter 200ms fall 1 rise 1 check\n"
-                           "    server west 127.0.0.1:%3\n    server north 127.0.0.1:%4 backup\n")
+    f.write(QStringLiteral(
+        "global\n    stats socket ipv4@127.0.0.1:%1 level admin\n"
+        "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n"
+        "    timeout server 5s\n    timeout check 1s\n    option redispatch\n    retries 1\n"
+        "frontend global\n    bind 127.0.0.1:%2\n    default_backend bot\n"
+        "backend bot\n    option httpchk GET /healthz\n"
+        "    default-server inter 200ms fall 1 rise 1 check\n"
+        "    server west 127.0.0.1:%3\n    server north 127.0.0.1:%4 backup\n")
                 .arg(m_runtimePort)
                 .arg(m_frontPort)
                 .arg(m_westPort)
@@ -149,12 +156,13 @@ void tst_HaproxySwitch::initTestCase()
                 .toUtf8());
     f.close();
     m_haproxy.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_haproxy.start(exe, {QStringLiteral("-db"), QStringLiteral("-f"), cfg});
+    m_haproxy.start(exe, { QStringLiteral("-db"), QStringLiteral("-f"), cfg });
     QVERIFY(m_haproxy.waitForStarted(5000));
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             const auto s = state();
-            return s && s->regions.size() == 2 && s->regions.at(0).healthy && s->regions.at(1).healthy;
+            return s && s->regions.size() == 2 && s->regions.at(0).healthy
+                && s->regions.at(1).healthy;
         }(),
         10000);
 }
@@ -165,14 +173,17 @@ void tst_HaproxySwitch::init()
     setServerUp(m_west, m_westPort, true);
     setServerUp(m_north, m_northPort, true);
     HaproxyRuntime runtime(address());
-    for (const QString &server : {QStringLiteral("west"), QStringLiteral("north")}) {
-        const auto r = awaitResult<void>([&](auto done) { runtime.setServerState(QStringLiteral("bot"), server, QStringLiteral("ready"), done); });
+    for (const QString &server : { QStringLiteral("west"), QStringLiteral("north") }) {
+        const auto r = awaitResult<void>([&](auto done) {
+            runtime.setServerState(QStringLiteral("bot"), server, QStringLiteral("ready"), done);
+        });
         QVERIFY(r && *r);
     }
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             const auto s = state();
-            return s && s->servingRegion == u"west" && s->regions.at(0).healthy && s->regions.at(1).healthy;
+            return s && s->servingRegion == u"west" && s->regions.at(0).healthy
+                && s->regions.at(1).healthy;
         }(),
         5000);
 }
@@ -205,7 +216,8 @@ Result<RoutingState> tst_HaproxySwitch::state()
 Result<void> tst_HaproxySwitch::enable(const QString &region, int timeoutMs)
 {
     HaproxySwitch *sw = makeSwitch();
-    const auto r = awaitResult<void>([&](auto done) { sw->enable(region, timeoutMs, done); }, timeoutMs + 10000);
+    const auto r = awaitResult<void>(
+        [&](auto done) { sw->enable(region, timeoutMs, done); }, timeoutMs + 10000);
     sw->deleteLater();
     return r ? *r : fail(QStringLiteral("TEST: enable() did not answer"));
 }
@@ -220,18 +232,20 @@ Result<void> tst_HaproxySwitch::disable(const QString &region)
 
 void tst_HaproxySwitch::stateFromServers()
 {
-    const auto make = [](const QString &name, const QString &status, bool backup, const QString &check) {
-        HaproxyServerState s;
-        s.server = name;
-        s.status = status;
-        s.backup = backup;
-        s.weight = 1;
-        s.checkStatus = check;
-        return s;
-    };
-    auto r = HaproxySwitch::stateFrom({make(QStringLiteral("west"), QStringLiteral("MAINT"), false, QString()),
-                                       make(QStringLiteral("north"), QStringLiteral("UP"), true, QStringLiteral("L7OK"))},
-                                      QStringLiteral("bot"), kServers);
+    const auto make
+        = [](const QString &name, const QString &status, bool backup, const QString &check) {
+              HaproxyServerState s;
+              s.server = name;
+              s.status = status;
+              s.backup = backup;
+              s.weight = 1;
+              s.checkStatus = check;
+              return s;
+          };
+    auto r = HaproxySwitch::stateFrom(
+        { make(QStringLiteral("west"), QStringLiteral("MAINT"), false, QString()),
+            make(QStringLiteral("north"), QStringLiteral("UP"), true, QStringLiteral("L7OK")) },
+        QStringLiteral("bot"), kServers);
     QVERIFY(r);
     QCOMPARE(r->servingRegion, QStringLiteral("north"));
     QCOMPARE(r->regions.size(), 2);
@@ -242,9 +256,10 @@ void tst_HaproxySwitch::stateFromServers()
     QCOMPARE(r->region(QStringLiteral("north"))->healthy, true);
     QCOMPARE(r->region(QStringLiteral("east")), nullptr);
 
-    r = HaproxySwitch::stateFrom({make(QStringLiteral("west"), QStringLiteral("DOWN"), false, QStringLiteral("L4CON")),
-                                  make(QStringLiteral("north"), QStringLiteral("DRAIN"), true, QStringLiteral("L7OK"))},
-                                 QStringLiteral("bot"), kServers);
+    r = HaproxySwitch::stateFrom(
+        { make(QStringLiteral("west"), QStringLiteral("DOWN"), false, QStringLiteral("L4CON")),
+            make(QStringLiteral("north"), QStringLiteral("DRAIN"), true, QStringLiteral("L7OK")) },
+        QStringLiteral("bot"), kServers);
     QVERIFY(r);
     QCOMPARE(r->servingRegion, QString());
     QCOMPARE(r->region(QStringLiteral("west"))->enabled, true);
@@ -258,9 +273,11 @@ void tst_HaproxySwitch::stateFromMissingServer()
     HaproxyServerState s;
     s.server = QStringLiteral("west");
     s.status = QStringLiteral("UP");
-    const auto r = HaproxySwitch::stateFrom({s}, QStringLiteral("bot"), kServers);
+    const auto r = HaproxySwitch::stateFrom({ s }, QStringLiteral("bot"), kServers);
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("HAProxy backend bot has no server north (the routing target of region north)"));
+    QCOMPARE(r.error(),
+        QStringLiteral(
+            "HAProxy backend bot has no server north (the routing target of region north)"));
 }
 
 void tst_HaproxySwitch::createFromProfile()
@@ -271,7 +288,7 @@ void tst_HaproxySwitch::createFromProfile()
     Region north;
     north.id = QStringLiteral("north");
     north.role = RegionRole::Secondary;
-    p.regions = {west, north};
+    p.regions = { west, north };
     p.routing.kind = QStringLiteral("haproxy");
     p.routing.settings.insert(QStringLiteral("runtimeApi"), address());
     p.routing.settings.insert(QStringLiteral("backend"), QStringLiteral("bot"));
@@ -279,7 +296,8 @@ void tst_HaproxySwitch::createFromProfile()
 
     auto missingTarget = RoutingSwitch::create(p, nullptr, nullptr);
     QVERIFY(!missingTarget);
-    QCOMPARE(missingTarget.error(), QStringLiteral("routing.regionTargets names no HAProxy server for region north"));
+    QCOMPARE(missingTarget.error(),
+        QStringLiteral("routing.regionTargets names no HAProxy server for region north"));
 
     p.routing.regionTargets.insert(QStringLiteral("north"), QStringLiteral("north"));
     auto created = RoutingSwitch::create(p, nullptr, nullptr);
@@ -292,7 +310,8 @@ void tst_HaproxySwitch::createFromProfile()
     p.routing.kind = QStringLiteral("traffic-manager");
     auto tm = RoutingSwitch::create(p, nullptr, nullptr);
     QVERIFY(!tm);
-    QCOMPARE(tm.error(), QStringLiteral("routing kind traffic-manager: switching comes with the Azure providers"));
+    QCOMPARE(tm.error(),
+        QStringLiteral("routing kind traffic-manager: switching comes with the Azure providers"));
     p.routing.kind = QStringLiteral("front-door");
     QVERIFY(!RoutingSwitch::create(p, nullptr, nullptr));
 }
@@ -348,8 +367,9 @@ void tst_HaproxySwitch::refusesToLeaveNoServingRegion()
         5000);
     const auto r = disable(QStringLiteral("west"));
     QVERIFY(!r);
-    QVERIFY2(r.error().startsWith(QStringLiteral("refused: disabling west would leave no serving region (north is DOWN")),
-             qPrintable(r.error()));
+    QVERIFY2(r.error().startsWith(QStringLiteral(
+                 "refused: disabling west would leave no serving region (north is DOWN")),
+        qPrintable(r.error()));
     // Nothing was changed: west still serves.
     const auto s = state();
     QVERIFY(s);
@@ -363,7 +383,8 @@ void tst_HaproxySwitch::refusesWhenTheOtherIsInMaintenance()
     QVERIFY2(r, qPrintable(r ? QString() : r.error()));
     r = disable(QStringLiteral("west"));
     QVERIFY(!r);
-    QCOMPARE(r.error(), QStringLiteral("refused: disabling west would leave no serving region (north is MAINT)"));
+    QCOMPARE(r.error(),
+        QStringLiteral("refused: disabling west would leave no serving region (north is MAINT)"));
     const auto s = state();
     QVERIFY(s);
     QCOMPARE(s->servingRegion, QStringLiteral("west"));
@@ -392,8 +413,9 @@ void tst_HaproxySwitch::enableTimesOutWhileTheServerStaysDown()
     const auto r = enable(QStringLiteral("north"), 1500);
     const qint64 took = timer.elapsed();
     QVERIFY(!r);
-    QVERIFY2(r.error().startsWith(QStringLiteral("enabling north: not healthy after 1500 ms: HAProxy still reports DOWN")),
-             qPrintable(r.error()));
+    QVERIFY2(r.error().startsWith(QStringLiteral(
+                 "enabling north: not healthy after 1500 ms: HAProxy still reports DOWN")),
+        qPrintable(r.error()));
     QVERIFY2(r.error().endsWith(QStringLiteral("; left in maintenance")), qPrintable(r.error()));
     QVERIFY2(took >= 1500 && took < 4000, qPrintable(QString::number(took)));
     // Back out of rotation, so it cannot take traffic by itself once its server answers again.
@@ -434,30 +456,39 @@ void tst_HaproxySwitch::enableWaitsForADownServerInRotation()
 void tst_HaproxySwitch::unknownRegion()
 {
     HaproxySwitch *sw = makeSwitch();
-    const auto e = awaitResult<void>([&](auto done) { sw->enable(QStringLiteral("east"), 1000, done); });
+    const auto e
+        = awaitResult<void>([&](auto done) { sw->enable(QStringLiteral("east"), 1000, done); });
     QVERIFY(e && !*e);
-    QCOMPARE(e->error(), QStringLiteral("enabling east: the routing has no server for that region"));
+    QCOMPARE(
+        e->error(), QStringLiteral("enabling east: the routing has no server for that region"));
     const auto d = awaitResult<void>([&](auto done) { sw->disable(QStringLiteral("east"), done); });
     QVERIFY(d && !*d);
-    QCOMPARE(d->error(), QStringLiteral("disabling east: the routing has no server for that region"));
+    QCOMPARE(
+        d->error(), QStringLiteral("disabling east: the routing has no server for that region"));
     delete sw;
 }
 
 void tst_HaproxySwitch::deadRuntimeApi()
 {
-    HaproxySwitch sw(QStringLiteral("127.0.0.1:%1").arg(deadPort()), QStringLiteral("bot"), kServers);
+    HaproxySwitch sw(
+        QStringLiteral("127.0.0.1:%1").arg(deadPort()), QStringLiteral("bot"), kServers);
     const auto d = awaitResult<void>([&](auto done) { sw.disable(QStringLiteral("west"), done); });
     QVERIFY(d && !*d);
-    QVERIFY2(d->error().startsWith(QStringLiteral("disabling west: cannot reach the HAProxy runtime API at 127.0.0.1:")),
-             qPrintable(d->error()));
-    const auto e = awaitResult<void>([&](auto done) { sw.enable(QStringLiteral("west"), 500, done); });
+    QVERIFY2(d->error().startsWith(QStringLiteral(
+                 "disabling west: cannot reach the HAProxy runtime API at 127.0.0.1:")),
+        qPrintable(d->error()));
+    const auto e
+        = awaitResult<void>([&](auto done) { sw.enable(QStringLiteral("west"), 500, done); });
     QVERIFY(e && !*e);
-    QVERIFY2(e->error().startsWith(QStringLiteral("enabling west: cannot reach the HAProxy runtime API")), qPrintable(e->error()));
+    QVERIFY2(e->error().startsWith(
+                 QStringLiteral("enabling west: cannot reach the HAProxy runtime API")),
+        qPrintable(e->error()));
 }
 
 void tst_HaproxySwitch::trafficNeverFailsDuringASwitch()
 {
-    TrafficLoop traffic(QUrl(QStringLiteral("http://127.0.0.1:%1/api/messages").arg(m_frontPort)), 2);
+    TrafficLoop traffic(
+        QUrl(QStringLiteral("http://127.0.0.1:%1/api/messages").arg(m_frontPort)), 2);
     QTest::qWait(300);
     // Planned failover as the runbook does it: the target in rotation, then the source out.
     auto r = enable(QStringLiteral("north"), 5000);
@@ -477,14 +508,15 @@ void tst_HaproxySwitch::trafficNeverFailsDuringASwitch()
     QTRY_VERIFY_WITH_TIMEOUT(traffic.idle(), 10000);
 
     QVERIFY2(traffic.failures == 0,
-             qPrintable(QStringLiteral("%1 of %2 requests failed: %3")
-                            .arg(traffic.failures)
-                            .arg(traffic.requests)
-                            .arg(traffic.failureReasons.join(QStringLiteral("; ")))));
+        qPrintable(QStringLiteral("%1 of %2 requests failed: %3")
+                       .arg(traffic.failures)
+                       .arg(traffic.requests)
+                       .arg(traffic.failureReasons.join(QStringLiteral("; ")))));
     QVERIFY2(traffic.requests > 50, qPrintable(QString::number(traffic.requests)));
     QVERIFY(northAfterFailover > 0); // answers moved to the target...
     QVERIFY(traffic.answeredBy.value(QStringLiteral("west")) > westBeforeFailback); // ...and back
-    QCOMPARE(traffic.answeredBy.keys(), (QStringList{QStringLiteral("north"), QStringLiteral("west")}));
+    QCOMPARE(traffic.answeredBy.keys(),
+        (QStringList { QStringLiteral("north"), QStringLiteral("west") }));
 }
 
 QTEST_GUILESS_MAIN(tst_HaproxySwitch)
