@@ -195,14 +195,19 @@ public:
         QObject::connect(engine, &dr::RunbookEngine::stepStarted, &m_app, [&](int index, int attempt) {
             rb = &engine->runbook();
             if (index < rb->steps.size())
-                progress(QStringLiteral("[%1/%2] %3%4").arg(index + 1).arg(rb->steps.size()).arg(rb->steps.at(index).title,
-                                                                                                  attempt > 1 ? QStringLiteral(" (attempt %1)").arg(attempt) : QString()));
+                progress(QStringLiteral("[%1/%2] %3: %4%5").arg(index + 1).arg(rb->steps.size()).arg(rb->steps.at(index).id, rb->steps.at(index).title,
+                                                                                                      attempt > 1 ? QStringLiteral(" (attempt %1)").arg(attempt) : QString()));
         });
         QObject::connect(engine, &dr::RunbookEngine::stepFinished, &m_app, [&](int index, dr::StepState state, const QString &detail) {
             Q_UNUSED(index)
             progress(QStringLiteral("       %1: %2").arg(dr::stepStateName(state), detail));
         });
-        QObject::connect(engine, &dr::RunbookEngine::logLine, &m_app, [&](const QString &line) { progress(QStringLiteral("       ") + line); });
+        // The engine narrates every step and run state too; those are printed above already.
+        const bool verbose = m_parser.isSet(m_o.common.verbose);
+        QObject::connect(engine, &dr::RunbookEngine::logLine, &m_app, [&, verbose](const QString &line) {
+            if (verbose || !(line.startsWith(QStringLiteral("Step ")) || line.startsWith(QStringLiteral("Run "))))
+                progress(QStringLiteral("       ") + line);
+        });
         std::optional<std::pair<dr::RunState, QString>> finished;
         QObject::connect(&m_controller, &dr::FailoverController::runFinished, &m_app,
                          [&](const QString &, dr::RunState state, const QString &outcome) {

@@ -335,7 +335,7 @@ struct FailoverController::Private
         s.description = why;
         s.timeoutMs = 60000;
         s.retries = 1;
-        s.run = [this, region, key = prefix + QStringLiteral("enableWasEnabled")](const StepContext &ctx, Done done) {
+        s.run = [this, region, key = QString(prefix + QStringLiteral("enableWasEnabled"))](const StepContext &ctx, Done done) {
             if (!routing) {
                 done(StepOutcome::failure(routingError));
                 return;
@@ -358,7 +358,7 @@ struct FailoverController::Private
                 });
             });
         };
-        s.undo = [this, region, key = prefix + QStringLiteral("enableWasEnabled")](const StepContext &ctx, Done done) {
+        s.undo = [this, region, key = QString(prefix + QStringLiteral("enableWasEnabled"))](const StepContext &ctx, Done done) {
             if (ctx.runData.value(key).toBool(true)) {
                 done(StepOutcome::success(QStringLiteral("%1 was in the routing before: left as it is").arg(region)));
                 return;
@@ -567,6 +567,9 @@ struct FailoverController::Private
                 data.insert(prefix + QStringLiteral("indexLagDocuments"), indexLag);
                 words.append(QStringLiteral("index lag %1 documents").arg(indexLag));
             }
+            // The run's one-line outcome (the engine takes the last one given).
+            const QString serving = QStringLiteral("%1 serves").arg(prefix == u"back." ? request.source : request.target);
+            data.insert(QStringLiteral("runOutcome"), words.isEmpty() ? serving : QString(serving + QStringLiteral("; ") + words.join(QStringLiteral("; "))));
             done(StepOutcome::success(words.isEmpty() ? QStringLiteral("nothing to measure") : words.join(QStringLiteral("; ")), data));
         };
         return s;
@@ -615,8 +618,9 @@ struct FailoverController::Private
             add(QStringLiteral("failback RTO"), ctx.runData.value(QStringLiteral("back.rtoMs")), rtoLimit, QStringLiteral("ms"));
             add(QStringLiteral("RPO exposure"), ctx.runData.value(QStringLiteral("rpoExposureSeconds")), profile.objectives.rpoSeconds, QStringLiteral("s"));
             const QJsonObject card{{QStringLiteral("items"), items}, {QStringLiteral("verdict"), pass ? QStringLiteral("PASS") : QStringLiteral("FAIL")}};
-            done(StepOutcome::success(QStringLiteral("drill %1 (%2 measures)").arg(pass ? QStringLiteral("PASS") : QStringLiteral("FAIL")).arg(items.size()),
-                                      {{QStringLiteral("scorecard"), card}}));
+            const QString verdict = QStringLiteral("drill %1 (%2 measures against the objectives)").arg(pass ? QStringLiteral("PASS") : QStringLiteral("FAIL")).arg(items.size());
+            done(StepOutcome::success(verdict, {{QStringLiteral("scorecard"), card},
+                                                {QStringLiteral("runOutcome"), QString(request.source + QStringLiteral(" serves again; ") + verdict)}}));
         };
         return s;
     }

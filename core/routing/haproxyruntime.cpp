@@ -22,10 +22,12 @@ void exchange(Socket *socket, const QByteArray &line, int timeoutMs, const QStri
         if (*answered)
             return;
         *answered = true;
+        // The connections dropped below own this very lambda: keep the callback first.
+        const auto callback = done;
         socket->disconnect();
         socket->abort();
         socket->deleteLater();
-        done(std::move(r));
+        callback(std::move(r));
     };
     QObject::connect(timer, &QTimer::timeout, socket, [finish, address, timeoutMs] {
         finish(fail(QStringLiteral("HAProxy runtime API at %1 did not answer within %2 ms").arg(address).arg(timeoutMs)));
