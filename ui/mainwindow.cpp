@@ -839,6 +839,16 @@ void MainWindow::updateOperationActions()
                                                : QString()));
 }
 
+FailoverWizard *MainWindow::failoverWizard() const
+{
+    return m_wizard;
+}
+
+SyncIndexDialog *MainWindow::syncIndexDialog() const
+{
+    return m_syncDialog;
+}
+
 void MainWindow::showWizard(FailoverWizard *wizard)
 {
     m_wizard = wizard;

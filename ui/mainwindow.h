@@ -115,8 +115,8 @@ public:
     FailoverController *failoverController() const { return m_controller; }
     bool failoverReady() const { return m_controllerReady; }
     RunBanner *runBanner() const { return m_banner; }
-    FailoverWizard *failoverWizard() const { return m_wizard; }
-    SyncIndexDialog *syncIndexDialog() const { return m_syncDialog; }
+    FailoverWizard *failoverWizard() const;
+    SyncIndexDialog *syncIndexDialog() const;
     void openFailoverWizard(Flow flow);
     void openResumeWizard(const QString &runId, const QString &description, bool rollback);
     void openSyncIndexDialog();

@@ -199,11 +199,18 @@ void tst_MainWindow::brokenProfileListsEveryProblemWithItsLocation()
 
 void tst_MainWindow::placeholdersAreDisabledWithTheirReason()
 {
-    for (const char *name : { "failover", "failback", "drill", "syncIndex", "exportReport" }) {
+    // Not yet built: the report export.
+    QAction *report = m_window->action(QStringLiteral("exportReport"));
+    QVERIFY(report);
+    QVERIFY(!report->isEnabled());
+    QVERIFY(report->toolTip().contains(QStringLiteral("waits for")));
+    QVERIFY(!report->shortcut().isEmpty());
+    // The operations need an open profile first, and say so.
+    for (const char *name : { "failover", "failback", "drill", "syncIndex" }) {
         QAction *a = m_window->action(QString::fromLatin1(name));
         QVERIFY(a);
         QVERIFY(!a->isEnabled());
-        QVERIFY(a->toolTip().contains(QStringLiteral("waits for")));
+        QVERIFY(!a->toolTip().isEmpty());
         QVERIFY(!a->shortcut().isEmpty());
     }
     for (const char *name : { "openProfile", "refresh", "quit", "highContrast" })
