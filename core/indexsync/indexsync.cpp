@@ -131,8 +131,9 @@ void IndexSync::start(std::function<void(Result<IndexSyncReport>)> done)
     m_target->stats([this](Result<QJsonObject> stats) {
         --m_pendingOps;
         if (!stats) {
-            stop(QStringLiteral("%1 cannot be written with the key given (index sync needs its admin key): %2")
-                     .arg(m_targetName, stats.error()));
+            stop(stats.error().startsWith(QStringLiteral("HTTP 403"))
+                     ? QStringLiteral("%1 cannot be written with the key given (index sync needs its admin key): %2").arg(m_targetName, stats.error())
+                     : QStringLiteral("%1 does not answer: %2").arg(m_targetName, stats.error()));
             return;
         }
         if (haltIfStopping())
