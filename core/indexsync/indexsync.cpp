@@ -319,17 +319,21 @@ void IndexSync::startCopy()
         m_copyScan.filter = m_settings.watermarkField + QStringLiteral(" ge ") + m_watermarkLiteral;
     m_readsDone = false;
     m_missingQueued = m_options.full;
+    if (m_options.full) {
+        // The target's keys are read while the copy runs: only keys that are not the
+        // source's matter, and the copy writes source keys only.
+        m_sourceScan = std::make_unique<Scan>();
+        m_targetScan = std::make_unique<Scan>();
+        m_targetScan->client = m_target;
+        m_targetScan->select = {m_settings.keyField};
+        scanKeysOf(m_targetScan.get(), &m_targetKeys, m_targetName);
+    }
     m_phaseDone = [this] {
         if (m_options.full) {
-            // Everything in the source was just read: its keys are known; find the target's.
-            m_progress.phase = QStringLiteral("scanning");
-            emitProgress();
-            m_targetScan = std::make_unique<Scan>();
-            m_targetScan->client = m_target;
-            m_targetScan->select = {m_settings.keyField};
-            m_sourceScan = std::make_unique<Scan>();
+            // Everything in the source was just read: its keys are known.
             m_sourceScan->done = true;
-            scanKeysOf(m_targetScan.get(), &m_targetKeys, m_targetName);
+            if (m_targetScan->done)
+                afterKeyScan();
         } else {
             verify();
         }
