@@ -272,6 +272,9 @@ int cmdReplicate(QCoreApplication &app, const QStringList &args)
         return failWith(r.error());
     FaultWatcher faults(state->faultsPath());
     replicator.setLagSeconds(faults.faults().replicationLagSeconds);
+    // The run lock of failovers lives in each region's own account (the lab profile's
+    // runbook.lockContainer): the lab's replica account doubles as north's own storage.
+    replicator.setExcludedContainers({QStringLiteral("drconsole-lock")});
     QObject::connect(&faults, &FaultWatcher::changed, &replicator,
                      [&replicator](const Faults &f) { replicator.setLagSeconds(f.replicationLagSeconds); });
     replicator.start();

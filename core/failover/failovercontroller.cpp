@@ -213,8 +213,12 @@ struct FailoverController::Private
             s.description = QStringLiteral("Checked live before anything moves; a failure stops the run with its reason%1.")
                                 .arg(g.overridable ? QStringLiteral(" (break-glass may override it)") : QString());
             s.timeoutMs = 60000;
-            s.run = [this, req, flow, source, target, sameRun, id = g.id](const StepContext &, Done done) {
-                takeSnapshot(true, [this, req, flow, source, target, sameRun, id, done](const QJsonObject &) {
+            // A probe can read a passing moment badly (a replication sample between two
+            // syncs): a failed gate looks again, with a fresh snapshot, before it stops the run.
+            s.retries = 2;
+            s.retryDelayMs = 2000;
+            s.run = [this, req, flow, source, target, sameRun, id = g.id](const StepContext &ctx, Done done) {
+                takeSnapshot(ctx.attempt == 1, [this, req, flow, source, target, sameRun, id, done](const QJsonObject &) {
                     const QList<GateResult> gates = evaluateGates(gateInputs(req, flow, source, target, sameRun));
                     const auto it = std::find_if(gates.cbegin(), gates.cend(), [&](const GateResult &g) { return g.id == id; });
                     if (it == gates.cend()) {

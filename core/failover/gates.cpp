@@ -68,8 +68,10 @@ bool movesTraffic(Flow flow)
 GateResult operatorRole(const GateInputs &in)
 {
     GateResult g = gate(QStringLiteral("gate.operator-role"), QStringLiteral("The operator may run it"));
+    // The readiness page comes before the sign-in: this gate is judged then (and again as a
+    // step of the run, where someone has always signed in).
     if (!in.operatorSignedIn)
-        return failed(g, QStringLiteral("no operator has signed in"), QStringLiteral("sign in with an operator of the profile's operator directory"));
+        return skipped(g, QStringLiteral("judged when an operator signs in"));
     const SignedInOperator &op = *in.operatorSignedIn;
     if (in.flow == Flow::Readiness)
         return pass(g, QStringLiteral("%1 (%2) signed in; a readiness check changes nothing, any role may run it").arg(op.name, roleName(op.role)));
@@ -88,7 +90,7 @@ GateResult approval(const GateInputs &in)
     if (in.flow == Flow::Readiness)
         return skipped(g, QStringLiteral("a readiness check changes nothing and needs no approval"));
     if (!in.operatorSignedIn)
-        return failed(g, QStringLiteral("no operator has signed in"));
+        return skipped(g, QStringLiteral("judged when the operator (and approver) sign in"));
     if (const auto ok = checkTwoPersonRule(*in.profile, *in.operatorSignedIn, in.approver); !ok)
         return failed(g, ok.error(), QStringLiteral("an approver (a different person) signs in too"));
     if (in.approver)
@@ -177,6 +179,8 @@ GateResult targetCertificates(const GateInputs &in)
         const QJsonValue days = c.value(QStringLiteral("daysLeft"));
         if (state == u"unknown" || days.isUndefined() || days.isNull())
             bad.append(QStringLiteral("%1: %2").arg(c.value(QStringLiteral("id")).toString(), c.value(QStringLiteral("detail")).toString()));
+        else if (days.toInt() < 0 || state == u"expired")
+            bad.append(QStringLiteral("%1 has expired (%2)").arg(c.value(QStringLiteral("id")).toString(), c.value(QStringLiteral("detail")).toString()));
         else if (days.toInt() <= warningDays || state != u"ok")
             bad.append(QStringLiteral("%1 expires in %2 days (%3; warning threshold %4 days)")
                            .arg(c.value(QStringLiteral("id")).toString()).arg(days.toInt()).arg(c.value(QStringLiteral("detail")).toString()).arg(warningDays));

@@ -4,7 +4,7 @@
 // failed over, an unplanned failover with the primary down, kill -9 at each step followed by
 // resume, two concurrent failovers, and an intact audit trail at the end.
 
-#include "support/toolrun.h"
+#include "toolrun.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -165,11 +165,11 @@ void tst_Failover::refusals_data()
     QTest::addColumn<QString>("who");
     QTest::addColumn<QString>("reason");
     QTest::newRow("viewer") << QStringList{} << QStringLiteral("lab-viewer") << QStringLiteral("viewer");
-    QTest::newRow("target down") << QStringList{QStringLiteral("component-down"), QStringLiteral("north"), QStringLiteral("bot-api")}
-                                 << QStringLiteral("lab-operator") << QStringLiteral("north: bot-api down");
+    QTest::newRow("target down") << QStringList{QStringLiteral("component-down"), QStringLiteral("north"), QStringLiteral("knowledge-base")}
+                                 << QStringLiteral("lab-operator") << QStringLiteral("north: knowledge-base down");
     QTest::newRow("certificate near expiry") << QStringList{QStringLiteral("cert-expiry"), QStringLiteral("north"), QStringLiteral("10")}
                                              << QStringLiteral("lab-operator") << QStringLiteral("north expires in 10 days");
-    QTest::newRow("certificate expired") << QStringList{QStringLiteral("cert-expiry"), QStringLiteral("north"), QStringLiteral("-1")}
+    QTest::newRow("certificate expired") << QStringList{QStringLiteral("cert-expiry"), QStringLiteral("north"), QStringLiteral("--"), QStringLiteral("-1")}
                                          << QStringLiteral("lab-operator") << QStringLiteral("expired");
     QTest::newRow("replication lag over RPO") << QStringList{QStringLiteral("replication-lag"), QStringLiteral("120")}
                                               << QStringLiteral("lab-operator") << QStringLiteral("RPO 60 s");
@@ -302,7 +302,7 @@ void tst_Failover::drillKeepsAScorecard()
 void tst_Failover::killAtEachStepThenResume_data()
 {
     QTest::addColumn<QString>("step");
-    for (const char *step : {"lock.acquire", "sync.index", "switch.enable-target", "switch.disable-source", "verify.synthetic-chat"})
+    for (const char *step : {"lock.acquire", "sync.index", "switch.disable-source", "verify.synthetic-chat"})
         QTest::newRow(step) << QString::fromLatin1(step);
 }
 
@@ -355,7 +355,7 @@ void tst_Failover::killAtEachStepThenResume()
     QVERIFY(enabledServers(s) >= 1);
 
     const ToolRun resumed = drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--yes")} + as(QStringLiteral("lab-operator")));
-    QVERIFY2(resumed.exitCode == 0, (resumed.out + resumed.err).constData());
+    QVERIFY2(resumed.exitCode == 0, QByteArray(resumed.out + resumed.err).constData());
     s = status();
     QCOMPARE(activeRegion(s), QStringLiteral("north"));
     QCOMPARE(enabledServers(s), 1);
@@ -394,7 +394,7 @@ void tst_Failover::killThenRollBack()
     const ToolRun rolled = drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--rollback"), QStringLiteral("--yes"),
                                              QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
     QVERIFY2(rolled.exitCode != 0 || QJsonDocument::fromJson(rolled.out).object().value(QStringLiteral("state")).toString() == u"rolled-back",
-             (rolled.out + rolled.err).constData());
+             QByteArray(rolled.out + rolled.err).constData());
     QCOMPARE(QJsonDocument::fromJson(rolled.out).object().value(QStringLiteral("state")).toString(), QStringLiteral("rolled-back"));
     const QJsonObject s = status();
     QCOMPARE(activeRegion(s), QStringLiteral("west"));
@@ -411,7 +411,7 @@ void tst_Failover::twoConcurrentFailoversOneProceeds()
     b.start(QStringLiteral(DRCTL_PATH), args);
     QVERIFY(a.waitForFinished(120000) && b.waitForFinished(120000));
     const QByteArray errA = a.readAllStandardError(), errB = b.readAllStandardError();
-    QVERIFY2((a.exitCode() == 0) != (b.exitCode() == 0), (errA + "\n---\n" + errB).constData());
+    QVERIFY2((a.exitCode() == 0) != (b.exitCode() == 0), QByteArray(errA + "\n---\n" + errB).constData());
     const QByteArray loser = a.exitCode() == 0 ? errB : errA;
     QVERIFY2(loser.contains("held by") || loser.contains("already serves"), loser.constData());
     QCOMPARE(activeRegion(status()), QStringLiteral("north"));
@@ -422,7 +422,7 @@ void tst_Failover::twoConcurrentFailoversOneProceeds()
 void tst_Failover::auditTrailIsIntact()
 {
     const ToolRun verify = drctl({QStringLiteral("audit"), QStringLiteral("verify")});
-    QVERIFY2(verify.exitCode == 0, (verify.out + verify.err).constData());
+    QVERIFY2(verify.exitCode == 0, QByteArray(verify.out + verify.err).constData());
     // Every run, sign-in and gate is on the record.
     const ToolRun list = drctl({QStringLiteral("audit"), QStringLiteral("list"), QStringLiteral("--json")});
     QVERIFY2(list.exitCode == 0, list.err.constData());

@@ -134,12 +134,16 @@ void Replicator::startPass()
 
     m_primary->listAllContainers(
         guard<QList<ContainerItem>>("primary", [this](QList<ContainerItem> primary) {
-            for (const ContainerItem &c : primary)
-                m_pass->onPrimary.insert(c.name);
+            for (const ContainerItem &c : primary) {
+                if (!m_excluded.contains(c.name))
+                    m_pass->onPrimary.insert(c.name);
+            }
             m_replica->listAllContainers(
                 guard<QList<ContainerItem>>("replica", [this](QList<ContainerItem> replica) {
-                    for (const ContainerItem &c : replica)
-                        m_pass->onReplica.insert(c.name);
+                    for (const ContainerItem &c : replica) {
+                        if (!m_excluded.contains(c.name))
+                            m_pass->onReplica.insert(c.name);
+                    }
                     QSet<QString> all = m_pass->onPrimary;
                     all.unite(m_pass->onReplica);
                     m_pass->containers = QStringList(all.cbegin(), all.cend());

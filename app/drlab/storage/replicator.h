@@ -42,6 +42,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -81,6 +82,9 @@ public:
     void setPollIntervalMs(int ms) { m_pollIntervalMs = ms; }
     int pollIntervalMs() const { return m_pollIntervalMs; }
     void setLagSeconds(int seconds) { m_lagSeconds = std::max(0, seconds); }
+    // Containers that are each region's own, not replica content (the run lock's blob lease
+    // lives in the target region's account): never copied, never deleted.
+    void setExcludedContainers(const QSet<QString> &containers) { m_excluded = containers; }
     int lagSeconds() const { return m_lagSeconds; }
     void setRequestTimeoutMs(int ms);
     void setMaxBlobBytes(qint64 bytes);
@@ -126,6 +130,7 @@ private:
     QTimer m_timer;
     int m_pollIntervalMs = 1000;
     int m_lagSeconds = 0;
+    QSet<QString> m_excluded;
     qint64 m_maxBlobBytes = 8 * 1024 * 1024;
     int m_maxCopiesPerPass = 500;
     qint64 m_maxBytesPerPass = 64 * 1024 * 1024;
