@@ -6,7 +6,9 @@
 // (audited), judges the gates live, shows the plan, starts, resumes and rolls back runs, and
 // records measured RTO and RPO exposure in the run's data:
 //
-//   data.rtoMs              start of the run (unplanned: the detected outage) -> verified service
+//   data.rtoMs              start of the run -> verified service from the target (for an
+//                           unplanned failover the outage began earlier: the run cannot know
+//                           when users first saw it; the console's history and drlab traffic can)
 //   data.switchAt           when the source left the routing (ISO 8601)
 //   data.verifiedAt         when the Nth synthetic chat in a row was answered by the target
 //   data.rpoExposureSeconds storage lag at the switch (now - Last Sync Time)

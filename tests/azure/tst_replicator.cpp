@@ -29,6 +29,7 @@ private slots:
     void cleanupTestCase();
     void copiesNewChangedAndDeleted();
     void restartedReplicatorDoesNotCopyAgain();
+    void excludedContainersAreLeftAlone();
     void lagHoldsChangesBack();
     void lastSyncTimeHoldsUnderConcurrentWrites();
     void largeBlobHoldsLastSyncTimeBack();
@@ -220,6 +221,49 @@ void tst_Replicator::restartedReplicatorDoesNotCopyAgain()
     // Everything the previous replicator copied is known by its replica metadata.
     QCOMPARE(r->counters().blobsCopied, 0);
     QCOMPARE(r->stats().status, QStringLiteral("live"));
+}
+
+// A region's own container (the run lock's) on the replica side, leased as a running failover
+// leaves it, is neither deleted nor overwritten, and replication stays live.
+void tst_Replicator::excludedContainersAreLeftAlone()
+{
+    const QString lock = QStringLiteral("drconsole-lock");
+    DR_VERIFY_OK(await<bool>([&](auto done) { m_replica->createContainer(lock, done); }));
+    DR_VERIFY_OK(await<WriteResult>([&](auto done) {
+        m_replica->putBlockBlob(lock, QStringLiteral("north.lock"), "north's own", QStringLiteral("text/plain"), done);
+    }));
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        m_replica->leaseBlob(lock, QStringLiteral("north.lock"), LeaseAction::Acquire, QString(), -1, QString(), done);
+    }));
+    DR_VERIFY_OK(await<bool>([&](auto done) { m_primary->createContainer(lock, done); }));
+    DR_VERIFY_OK(put(lock, QStringLiteral("west.lock"), "west's own"));
+
+    auto r = replicator();
+    r->setExcludedContainers({lock});
+    QSignalSpy passes(r.get(), &Replicator::passFinished);
+    r->start();
+    QVERIFY(passes.wait(5000));
+    QVERIFY(passes.wait(5000));
+    QCOMPARE(passes.last().at(0).toBool(), true);
+    QCOMPARE(r->stats().status, QStringLiteral("live"));
+    const auto kept = replicaBlob(lock, QStringLiteral("north.lock"));
+    QVERIFY(kept && *kept);
+    QCOMPARE((*kept)->data, QByteArray("north's own"));
+    const auto notCopied = replicaBlob(lock, QStringLiteral("west.lock"));
+    QVERIFY(notCopied && !*notCopied);
+
+    // Without the exclusion the leased blob stops replication: what the lab used to do.
+    auto plain = replicator();
+    QSignalSpy plainPasses(plain.get(), &Replicator::passFinished);
+    plain->start();
+    QVERIFY(plainPasses.wait(5000));
+    QCOMPARE(plainPasses.at(0).at(0).toBool(), false);
+    QCOMPARE(plain->stats().status, QStringLiteral("unavailable"));
+    plain.reset();
+    DR_VERIFY_OK(await<LeaseResult>([&](auto done) {
+        m_replica->leaseBlob(lock, QStringLiteral("north.lock"), LeaseAction::Break, QString(), 0, QString(), done);
+    }));
+    DR_VERIFY_OK(await<bool>([&](auto done) { m_replica->deleteBlob(lock, QStringLiteral("north.lock"), done); }));
 }
 
 void tst_Replicator::lagHoldsChangesBack()

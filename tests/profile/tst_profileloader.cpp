@@ -524,7 +524,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown key")
         << Edits{{QStringLiteral(R"~("name": "Contoso bot",)~"), QStringLiteral(R"~("name": "Contoso bot", "colour": "blue",)~")}}
         << QStringLiteral("/colour") << 3 << 26
-        << QStringLiteral(R"~(unknown key "colour"; expected one of: certificates, description, environment, indexSync, name, notifications, objectives, probeDefaults, regions, routing, schemaVersion, storageReplication, syntheticChat, tls)~");
+        << QStringLiteral(R"~(unknown key "colour"; expected one of: audit, certificates, description, environment, indexSync, name, notifications, objectives, operators, probeDefaults, regions, routing, runbook, schemaVersion, storageReplication, syntheticChat, tls)~");
     QTest::newRow("misspelt key")
         << Edits{{QStringLiteral(R"~("certificateCriticalDays": 7)~"), QStringLiteral(R"~("certificateCriticalDay": 7)~")}}
         << QStringLiteral("/objectives/certificateCriticalDay") << 10 << 5
@@ -1172,7 +1172,7 @@ void tst_ProfileLoader::localSample()
 void tst_ProfileLoader::documentationExamplesLoad()
 {
     // docs/PROFILE.md must agree with the loader: every complete profile in it (a ```json
-    // block holding "schemaVersion") loads without an issue.
+    // block holding "schemaVersion" and "regions") loads without an issue.
     const QString source = qEnvironmentVariable("DR_SOURCE_DIR");
     const QString path = source.isEmpty() ? QFINDTESTDATA("../../docs/PROFILE.md")
                                           : source + QStringLiteral("/docs/PROFILE.md");
@@ -1184,7 +1184,8 @@ void tst_ProfileLoader::documentationExamplesLoad()
     int complete = 0;
     for (auto it = block.globalMatch(markdown); it.hasNext();) {
         const QString json = it.next().captured(1);
-        if (!json.contains(QStringLiteral("\"schemaVersion\"")))
+        // Other files have a schemaVersion too (the operator directory): a profile has regions.
+        if (!json.contains(QStringLiteral("\"schemaVersion\"")) || !json.contains(QStringLiteral("\"regions\"")))
             continue;
         ++complete;
         const auto profile = ProfileLoader::loadData(json.toUtf8(), path);

@@ -146,20 +146,9 @@ void ReadinessPage::recheck()
 
 void ReadinessPage::show(const QList<GateResult> &judged)
 {
-    // Who runs it is judged on the sign-in page (authorise(), checkTwoPersonRule(), and the
-    // runbook's own gate steps again at start): before anyone signed in, those two gates can
-    // only fail, and must not keep the operator from reaching the sign-in page.
-    QList<GateResult> gates = judged;
-    if (!m_wizard->request().operatorSignedIn.name.isEmpty()) {
-        // signed in already (not on this path today): core's answer stands as is
-    } else {
-        for (GateResult &g : gates) {
-            if ((g.id == u"gate.operator-role" || g.id == u"gate.approval") && g.outcome == GateOutcome::Fail) {
-                g.outcome = GateOutcome::Skipped;
-                g.reason = tr("judged when you sign in (next pages): %1").arg(g.reason);
-            }
-        }
-    }
+    // Who runs it is judged on the sign-in page: core skips the role and approval gates until
+    // someone has signed in, and the runbook's own gate steps judge them again at start.
+    const QList<GateResult> &gates = judged;
     m_gates = gates;
     m_view->clear();
     bool indexLagFails = false;
