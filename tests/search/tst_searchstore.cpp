@@ -130,6 +130,9 @@ private slots:
     void orderByErrors_data();
     void orderByErrors();
     void select();
+    void keyOnlySelect_data();
+    void keyOnlySelect();
+    void keyOnlyPaging();
     void topAndSkip();
     void count();
     void facets_data();
@@ -411,6 +414,11 @@ void tst_SearchStore::filters_data()
     QTest::newRow("string eq") << QStringLiteral("category eq 'Economy'") << QStringLiteral("1,3");
     QTest::newRow("string ne keeps null")
         << QStringLiteral("category ne 'Economy'") << QStringLiteral("2,4,5,6");
+    QTest::newRow("key gt") << QStringLiteral("id gt '3'") << QStringLiteral("4,5,6");
+    QTest::newRow("key range") << QStringLiteral("id ge '2' and id lt '5'")
+                               << QStringLiteral("2,3,4");
+    QTest::newRow("not key le") << QStringLiteral("not (id le '4')") << QStringLiteral("5,6");
+    QTest::newRow("key lt literal first") << QStringLiteral("'3' gt id") << QStringLiteral("1,2");
     QTest::newRow("string case-sensitive") << QStringLiteral("category eq 'economy'") << QString();
     QTest::newRow("string range") << QStringLiteral("category ge 'C' and category lt 'M'")
                                   << QStringLiteral("1,2,3,5");
@@ -610,6 +618,111 @@ void tst_SearchStore::select()
     QVERIFY(r.error().message.contains(QStringLiteral("$select")));
     o.select = { QStringLiteral("nosuch") };
     QCOMPARE(m_store->search(QStringLiteral("hotels"), o).error().status, 400);
+}
+
+void tst_SearchStore::keyOnlySelect_data()
+{
+    QTest::addColumn<QString>("search");
+    QTest::addColumn<QString>("filter");
+    QTest::addColumn<QString>("orderBy");
+    QTest::addColumn<int>("skip");
+    QTest::addColumn<int>("limit");
+    QTest::newRow("everything") << QString() << QString() << QString() << 0 << 50;
+    QTest::newRow("key order") << QString() << QString() << QStringLiteral("id asc") << 0 << 50;
+    QTest::newRow("key order desc")
+        << QString() << QString() << QStringLiteral("id desc") << 0 << 50;
+    QTest::newRow("past a key") << QString() << QStringLiteral("id gt '2'")
+                                << QStringLiteral("id asc") << 0 << 2;
+    QTest::newRow("key and other field") << QString() << QStringLiteral("id ge '2' and rating ge 2")
+                                         << QStringLiteral("price desc") << 1 << 50;
+    QTest::newRow("search.in keys")
+        << QString() << QStringLiteral("search.in(id, '6,1,4')") << QString() << 0 << 50;
+    QTest::newRow("full text") << QStringLiteral("hotel") << QString() << QString() << 0 << 50;
+    QTest::newRow("full text by score") << QStringLiteral("motel cheap") << QString()
+                                        << QStringLiteral("search.score() desc") << 0 << 1;
+    QTest::newRow("null order") << QString() << QString() << QStringLiteral("category asc, id desc")
+                                << 0 << 50;
+    QTest::newRow("none") << QString() << QStringLiteral("id eq 'nosuch'") << QString() << 0 << 50;
+}
+
+// The lab answers a key-only select from the key column, not from the stored document: the
+// answer (documents, order, scores, count) must be the one the documents give.
+void tst_SearchStore::keyOnlySelect()
+{
+    QFETCH(QString, search);
+    QFETCH(QString, filter);
+    QFETCH(QString, orderBy);
+    QFETCH(int, skip);
+    QFETCH(int, limit);
+    seed();
+    // A merged and a deleted document: the key column must follow the documents.
+    QVERIFY(
+        m_store
+            ->indexDocuments(QStringLiteral("hotels"),
+                QJsonArray {
+                    QJsonObject { { QStringLiteral("@search.action"), QStringLiteral("merge") },
+                        { QStringLiteral("id"), QStringLiteral("3") },
+                        { QStringLiteral("rating"), 4 } },
+                    QJsonObject { { QStringLiteral("@search.action"), QStringLiteral("delete") },
+                        { QStringLiteral("id"), QStringLiteral("5") } } })
+            .has_value());
+    SearchOptions o;
+    o.search = search;
+    o.filter = filter;
+    o.orderBy = orderBy;
+    o.skip = skip;
+    o.limit = limit;
+    o.includeCount = true;
+    const auto all = m_store->search(QStringLiteral("hotels"), o);
+    QVERIFY2(all.has_value(), qPrintable(errorText(all)));
+    for (const QStringList &select :
+        { QStringList { QStringLiteral("id") }, QStringList { QStringLiteral(" id ") },
+            QStringList { QStringLiteral("id"), QStringLiteral("id") } }) {
+        o.select = select;
+        const auto keys = m_store->search(QStringLiteral("hotels"), o);
+        QVERIFY2(keys.has_value(), qPrintable(errorText(keys)));
+        QVERIFY(keys->count == all->count);
+        QCOMPARE(keys->hits.size(), all->hits.size());
+        for (qsizetype i = 0; i < keys->hits.size(); ++i) {
+            const QJsonObject expected { { QStringLiteral("id"),
+                all->hits.at(i).document.value(QLatin1String("id")) } };
+            QCOMPARE(keys->hits.at(i).document, expected);
+            QCOMPARE(keys->hits.at(i).score, all->hits.at(i).score);
+        }
+    }
+    QVERIFY(!ids(*all).contains(QStringLiteral("5")));
+}
+
+// Deep paging by key over a few thousand documents, as an index diff reads it: the key-only
+// pages give exactly the keys the full pages give, in the same order.
+void tst_SearchStore::keyOnlyPaging()
+{
+    QVERIFY(m_store->createIndex(drlab::knowledgeBaseIndexDefinition()).has_value());
+    const QList<QJsonObject> docs = drlab::generateKnowledgeBase(2500);
+    const QString index
+        = drlab::knowledgeBaseIndexDefinition().value(QLatin1String("name")).toString();
+    QVERIFY(m_store->uploadDocuments(index, docs).has_value());
+    const auto walk = [&](const QStringList &select) {
+        QStringList out;
+        QString last;
+        for (;;) {
+            SearchOptions o;
+            o.select = select;
+            o.orderBy = QStringLiteral("id asc");
+            o.filter = last.isEmpty() ? QString() : QStringLiteral("id gt '%1'").arg(last);
+            o.limit = 1000;
+            const auto page = m_store->search(index, o);
+            if (!page || page->hits.isEmpty())
+                break;
+            for (const SearchHit &h : page->hits)
+                out << h.document.value(QLatin1String("id")).toString();
+            last = out.constLast();
+        }
+        return out;
+    };
+    const QStringList keys = walk({ QStringLiteral("id") });
+    QCOMPARE(keys.size(), docs.size());
+    QCOMPARE(keys, walk({}));
 }
 
 void tst_SearchStore::topAndSkip()

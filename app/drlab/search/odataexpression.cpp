@@ -411,6 +411,11 @@ private:
             { QStringLiteral("ge"), QStringLiteral(">=") },
             { QStringLiteral("lt"), QStringLiteral("<") },
             { QStringLiteral("le"), QStringLiteral("<=") } };
+        // The key column is never null, so the comparison is never null either: without the
+        // COALESCE, SQLite can seek its unique index (paging past the last key is then one
+        // seek, not a walk from the first key).
+        if (f.key && value.typeId() == QMetaType::QString && !value.toString().isNull())
+            return column + QLatin1Char(' ') + sqlOps.value(op) + QStringLiteral(" ?");
         return QStringLiteral("COALESCE(") + column + QLatin1Char(' ') + sqlOps.value(op)
             + QStringLiteral(" ?, 0)");
     }

@@ -1198,11 +1198,18 @@ SearchResult<SearchResults> SearchStore::search(
         orderSql << QStringLiteral("score DESC");
     orderSql << QStringLiteral("d.rowid");
 
+    // A page of keys alone (how a client diffs two indexes) is answered from the key column:
+    // the key is stored there exactly as in the document and is never null, so the answer is
+    // the same, without reading and parsing every stored document.
+    const bool keyOnly = select->size() == 1 && select->constFirst() == def.keyIndex();
+    const QString keyName = def.keyField().name;
     QSqlQuery q(m_db);
     if (!run(q,
             QStringLiteral(
-                "SELECT d.rowid, d.doc, %1 AS score FROM %2 WHERE %3 ORDER BY %4 LIMIT ? OFFSET ?")
-                .arg(score, from, where, orderSql.join(QStringLiteral(", "))),
+                "SELECT d.rowid, %5, %1 AS score FROM %2 WHERE %3 ORDER BY %4 LIMIT ? OFFSET ?")
+                .arg(score, from, where, orderSql.join(QStringLiteral(", ")),
+                    keyOnly ? QStringLiteral("d.") + IndexDefinition::column(def.keyIndex())
+                            : QStringLiteral("d.doc")),
             { options.limit, options.skip }))
         return queryFailure();
 
@@ -1222,7 +1229,8 @@ SearchResult<SearchResults> SearchStore::search(
     while (q.next()) {
         SearchHit hit;
         hit.score = q.value(2).toDouble();
-        hit.document = project(parseDocument(q.value(1).toByteArray()), *select, def);
+        hit.document = keyOnly ? QJsonObject { { keyName, q.value(1).toString() } }
+                               : project(parseDocument(q.value(1).toByteArray()), *select, def);
         if (highlighting) {
             for (int i = 0; i < highlightColumns.size(); ++i) {
                 highlight.addBindValue(options.highlightPreTag);
