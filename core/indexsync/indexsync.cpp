@@ -18,6 +18,7 @@ constexpr int kPageSize = 1000;      // the service's maximum per response
 constexpr int kCountAttempts = 10;   // the service's count may lag a write briefly
 constexpr int kCountRetryMs = 500;
 constexpr int kBackoffMs = 250;
+constexpr int kMaxSkip = 100000;     // the service's cap on $skip
 
 QJsonObject withoutAnnotations(QJsonObject document)
 {
@@ -72,6 +73,16 @@ QString IndexSync::pageFilter(const QString &keyField, const QString &base, cons
     return base.isEmpty() ? past : QString(u'(' + base + QStringLiteral(") and ") + past);
 }
 
+QString IndexSync::rangeFilter(const QString &keyField, const QStringList &bounds, int i)
+{
+    QStringList parts;
+    if (i > 0 && i <= bounds.size())
+        parts << keyField + QStringLiteral(" ge ") + SearchClient::odataString(bounds.at(i - 1));
+    if (i < bounds.size())
+        parts << keyField + QStringLiteral(" lt ") + SearchClient::odataString(bounds.at(i));
+    return parts.join(QStringLiteral(" and "));
+}
+
 QString IndexSync::keysFilter(const QString &keyField, const QList<QString> &keys)
 {
     return QStringLiteral("search.in(%1, %2, ',')").arg(keyField, SearchClient::odataString(keys.join(u',')));
@@ -113,7 +124,7 @@ void IndexSync::start(std::function<void(Result<IndexSyncReport>)> done)
     m_elapsed.start();
     m_report.full = m_options.full;
     if (m_options.batchSize < 1 || m_options.batchSize > 1000 || m_options.concurrency < 1 || m_options.itemRetries < 0
-        || m_options.sampleSize < 0) {
+        || m_options.sampleSize < 0 || m_options.keysPerRange < 1) {
         finish(fail(QStringLiteral("invalid index sync options: the batch size must be 1 to 1,000 and the concurrency at least 1")));
         return;
     }
@@ -196,7 +207,8 @@ void IndexSync::scanPage(Scan *scan, std::function<void(const QList<QJsonObject>
     q.orderBy = m_settings.keyField + QStringLiteral(" asc");
     q.select = scan->select;
     q.top = kPageSize;
-    q.count = scan->lastKey.isEmpty();
+    // Only the copy's progress uses the count.
+    q.count = scan->lastKey.isEmpty() && scan->select.isEmpty();
     scan->inFlight = true;
     ++m_pendingOps;
     scan->client->page(q, [this, scan, onPage, after, who](Result<SearchPage> page) {
@@ -239,18 +251,92 @@ void IndexSync::scanKeys()
     scanKeysOf(m_targetScan.get(), &m_targetKeys, m_targetName);
 }
 
-void IndexSync::scanKeysOf(Scan *scan, QSet<QString> *keys, const QString &who)
+void IndexSync::scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who)
+{
+    // Split the index into key ranges read in parallel: the count says how many ranges, and
+    // the keys at evenly spaced $skip positions are where they meet. The ranges cover every
+    // key whatever happens to the index meanwhile; the split points only set the parallelism.
+    ++m_pendingOps;
+    side->client->count([this, side, keys, who](Result<qint64> n) {
+        --m_pendingOps;
+        if (!n) {
+            stop(QStringLiteral("counting the documents of %1 failed while %2: %3").arg(who, m_progress.phase, n.error()));
+            return;
+        }
+        if (haltIfStopping())
+            return;
+        // One page in flight per index would leave the service and this client waiting on
+        // each other's round trips.
+        const int ranges = int(std::clamp<qint64>(*n / m_options.keysPerRange, 1, m_options.concurrency));
+        if (ranges == 1) {
+            scanKeyRanges(side, {}, keys, who);
+            return;
+        }
+        auto bounds = std::make_shared<QList<std::optional<QString>>>(ranges - 1);
+        auto left = std::make_shared<int>(ranges - 1);
+        for (int k = 1; k < ranges; ++k) {
+            SearchQuery q;
+            q.orderBy = m_settings.keyField + QStringLiteral(" asc");
+            q.select = {m_settings.keyField};
+            q.top = 1;
+            q.skip = int(std::min<qint64>(kMaxSkip, *n * k / ranges));
+            ++m_pendingOps;
+            side->client->page(q, [this, side, keys, who, bounds, left, k](Result<SearchPage> page) {
+                --m_pendingOps;
+                if (!page) {
+                    stop(QStringLiteral("reading %1 failed while %2: %3").arg(who, m_progress.phase, page.error()));
+                    return;
+                }
+                if (haltIfStopping())
+                    return;
+                if (!page->documents.isEmpty())
+                    (*bounds)[k - 1] = page->documents.constFirst().value(m_settings.keyField).toString();
+                if (--*left > 0)
+                    return;
+                // In the service's order (by $skip), without empty or repeated split points.
+                QStringList split;
+                for (const auto &b : std::as_const(*bounds)) {
+                    if (b && !b->isEmpty() && (split.isEmpty() || split.constLast() != *b))
+                        split << *b;
+                }
+                scanKeyRanges(side, split, keys, who);
+            });
+        }
+    });
+}
+
+void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QString> *keys, const QString &who)
+{
+    side->ranges.clear();
+    for (int i = 0; i <= bounds.size(); ++i) {
+        auto range = std::make_unique<Scan>();
+        range->client = side->client;
+        range->select = side->select;
+        range->filter = rangeFilter(m_settings.keyField, bounds, i);
+        side->ranges.push_back(std::move(range));
+    }
+    side->rangesLeft = int(side->ranges.size());
+    for (const auto &range : side->ranges)
+        scanKeyRange(side, range.get(), keys, who);
+}
+
+void IndexSync::scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const QString &who)
 {
     scanPage(
-        scan,
+        range,
         [this, keys](const QList<QJsonObject> &docs, std::optional<qint64>) {
             for (const QJsonObject &d : docs)
                 keys->insert(d.value(m_settings.keyField).toString());
         },
-        [this, scan, keys, who] {
-            if (!scan->done)
-                scanKeysOf(scan, keys, who);
-            else if (m_sourceScan->done && m_targetScan->done)
+        [this, side, range, keys, who] {
+            if (!range->done) {
+                scanKeyRange(side, range, keys, who);
+                return;
+            }
+            if (--side->rangesLeft > 0)
+                return;
+            side->done = true;
+            if (m_sourceScan->done && m_targetScan->done)
                 afterKeyScan();
         },
         who);
@@ -258,14 +344,15 @@ void IndexSync::scanKeysOf(Scan *scan, QSet<QString> *keys, const QString &who)
 
 void IndexSync::afterKeyScan()
 {
-    const QList<QString> targetOnly = missingFrom(m_targetKeys, m_sourceKeys);
+    if (m_options.full) {
+        // Called once the copy is done: every key the target has and the source has not.
+        deleteKeys(missingFrom(m_targetKeys, m_sourceKeys), [this] { verify(); });
+        return;
+    }
+    // Deletions come before the watermark is read: a document only the target has may carry
+    // a newer watermark than anything the source changed, and would hide those changes.
     m_missingKeys = missingFrom(m_sourceKeys, m_targetKeys);
-    deleteKeys(targetOnly, [this] {
-        if (m_options.full)
-            verify();
-        else
-            readWatermark();
-    });
+    deleteKeys(missingFrom(m_targetKeys, m_sourceKeys), [this] { readWatermark(); });
 }
 
 void IndexSync::deleteKeys(const QList<QString> &keys, std::function<void()> then)

@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QNetworkAccessManager;
 
@@ -35,6 +36,9 @@ struct IndexSyncOptions
     int concurrency = 4;
     int itemRetries = 3;
     int sampleSize = 50;      // documents compared by checksum at the end
+    // The key diff reads each index in up to `concurrency` key ranges in parallel, one range
+    // per this many documents.
+    int keysPerRange = 10000;
 };
 
 struct IndexSyncProgress
@@ -95,6 +99,9 @@ public:
     // Whether an item the service refused may succeed later (409 conflict, 422 not ready,
     // 429/503 busy, 500).
     static bool retryable(int statusCode);
+    // The $filter of key range `i` of the ranges `bounds` split an index into: below
+    // bounds[0], from bounds[i-1] to below bounds[i], and from the last bound up.
+    static QString rangeFilter(const QString &keyField, const QStringList &bounds, int i);
     // Keys in `a` and not in `b`, sorted.
     static QList<QString> missingFrom(const QSet<QString> &a, const QSet<QString> &b);
 
@@ -117,6 +124,9 @@ private:
         QString lastKey;
         bool done = false;
         bool inFlight = false;
+        // A key scan reads its index in key ranges, each a Scan of its own, in parallel.
+        std::vector<std::unique_ptr<Scan>> ranges;
+        int rangesLeft = 0;
     };
 
     // Reads the scan's next page; `onPage` takes its documents (and the count on the first
@@ -124,7 +134,9 @@ private:
     void scanPage(Scan *scan, std::function<void(const QList<QJsonObject> &, std::optional<qint64>)> onPage,
                   std::function<void()> after, const QString &who);
     void scanKeys();
-    void scanKeysOf(Scan *scan, QSet<QString> *keys, const QString &who);
+    void scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who);
+    void scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QString> *keys, const QString &who);
+    void scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const QString &who);
     void afterKeyScan();
     void deleteKeys(const QList<QString> &keys, std::function<void()> then);
     void readWatermark();

@@ -82,6 +82,8 @@ void SearchClient::page(const SearchQuery &query, std::function<void(Result<Sear
         body.insert(QStringLiteral("orderby"), query.orderBy);
     if (!query.select.isEmpty())
         body.insert(QStringLiteral("select"), query.select.join(u','));
+    if (query.skip > 0)
+        body.insert(QStringLiteral("skip"), query.skip);
     if (query.count)
         body.insert(QStringLiteral("count"), true);
     post(url(QStringLiteral("/docs/search.post.search")), QJsonDocument(body).toJson(QJsonDocument::Compact), 64 * 1024 * 1024,

@@ -38,6 +38,7 @@ struct SearchQuery
     QString orderBy;
     QStringList select; // empty: every retrievable field
     int top = 1000;     // the service answers at most 1,000 per page
+    int skip = 0;       // the service accepts at most 100,000
     bool count = false;
 };
 
