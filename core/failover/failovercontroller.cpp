@@ -115,7 +115,9 @@ struct FailoverController::Private
         in.target = target;
         in.snapshot = snapshot;
         in.now = Clock::system()->nowUtc();
-        in.operatorSignedIn = req.operatorSignedIn;
+        // Before the sign-in (the wizard's readiness page) nobody is signed in yet.
+        if (!req.operatorSignedIn.name.isEmpty())
+            in.operatorSignedIn = req.operatorSignedIn;
         in.approver = req.approver;
         in.lastSwitchAt = lastSwitchAt(runId);
         in.breakGlassReason = req.breakGlassReason;

@@ -41,7 +41,11 @@ private slots:
 private:
     ToolRun drlab(const QStringList &args, int timeoutMs = 120000)
     {
-        return runTool(QStringLiteral(DRLAB_PATH), args + QStringList{QStringLiteral("--dir"), m_dir.path()}, timeoutMs);
+        // --dir right after the command: fault arguments may end the options with "--".
+        QStringList all = args;
+        all.insert(1, QStringLiteral("--dir"));
+        all.insert(2, m_dir.path());
+        return runTool(QStringLiteral(DRLAB_PATH), all, timeoutMs);
     }
     ToolRun drctl(const QStringList &args, int timeoutMs = 180000)
     {
