@@ -147,6 +147,23 @@ struct RunbookEngine::Private
         emitAudit(QStringLiteral("run-state"), summary, data);
     }
 
+    // The acknowledgement being waited for, taken back (the step is pending again): its index,
+    // or -1 when none was pending or the journal could not record it.
+    int withdrawQuestion(const QString &why)
+    {
+        if (awaitingAck < 0)
+            return -1;
+        const int i = awaitingAck;
+        awaitingAck = -1;
+        ++generation;
+        steps[i].state = StepState::Pending;
+        steps[i].detail = QStringLiteral("not acknowledged: ") + why;
+        if (!persistStep(i))
+            return -1;
+        Q_EMIT q->stepFinished(i, StepState::Pending, steps.at(i).detail);
+        return i;
+    }
+
     bool persistStep(int i)
     {
         if (auto ok = journal->updateStep(run.id, steps.at(i)); !ok) {
@@ -924,17 +941,9 @@ void RunbookEngine::halt(const QString &by)
     d->emitRunState(QStringLiteral("halt-requested"),
         QStringLiteral("%1 asked to halt run %2.").arg(by, d->run.id),
         QJsonObject { { QStringLiteral("by"), by } });
-    if (d->awaitingAck >= 0) {
-        // Nobody will answer a question once the run is halted: the step goes back to
-        // pending and is asked again on resume.
-        const int i = d->awaitingAck;
-        d->awaitingAck = -1;
-        ++d->generation;
-        d->steps[i].state = StepState::Pending;
-        d->steps[i].detail = QStringLiteral("not acknowledged: halted by %1").arg(by);
-        if (!d->persistStep(i))
-            return;
-        Q_EMIT stepFinished(i, StepState::Pending, d->steps.at(i).detail);
+    // Nobody will answer a question once the run is halted: the step goes back to pending and
+    // is asked again on resume.
+    if (const int i = d->withdrawQuestion(QStringLiteral("halted by %1").arg(by)); i >= 0) {
         d->finish(RunState::Halted,
             QStringLiteral(
                 "halted by %1 at %2, before it was acknowledged; resume to continue, or roll back")
@@ -957,15 +966,7 @@ void RunbookEngine::cancel(const QString &by)
     d->emitRunState(QStringLiteral("cancel-requested"),
         QStringLiteral("%1 asked to cancel run %2.").arg(by, d->run.id),
         QJsonObject { { QStringLiteral("by"), by } });
-    if (d->awaitingAck >= 0) {
-        const int i = d->awaitingAck;
-        d->awaitingAck = -1;
-        ++d->generation;
-        d->steps[i].state = StepState::Pending;
-        d->steps[i].detail = QStringLiteral("not acknowledged: cancelled by %1").arg(by);
-        if (!d->persistStep(i))
-            return;
-        Q_EMIT stepFinished(i, StepState::Pending, d->steps.at(i).detail);
+    if (const int i = d->withdrawQuestion(QStringLiteral("cancelled by %1").arg(by)); i >= 0) {
         d->beginUndo(
             RunState::RolledBack, QStringLiteral("cancelled by %1 at %2").arg(by, d->label(i)));
     }
