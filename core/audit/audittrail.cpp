@@ -1,5 +1,7 @@
 #include "audittrail.h"
 
+#include "common/sqliteretry.h"
+
 #include "common/datapaths.h"
 #include "logging/logging.h"
 #include "secrets/secretstore.h"
@@ -195,7 +197,7 @@ Result<void> AuditTrail::open()
             " hash TEXT NOT NULL, mac TEXT NOT NULL)",
         }) {
         // A file that is not a database opens fine: the first statement is where SQLite notices.
-        if (!q.exec(QString::fromLatin1(sql)))
+        if (!execRetryingLocked(q, QString::fromLatin1(sql)))
             return refuse(describe(q.lastError()));
     }
     return {};

@@ -1,5 +1,7 @@
 #include "runjournal.h"
 
+#include "common/sqliteretry.h"
+
 #include "common/datapaths.h"
 #include "logging/logging.h"
 
@@ -230,7 +232,7 @@ Result<void> RunJournal::exec(const QString &sql)
 Result<int> RunJournal::schemaVersion()
 {
     QSqlQuery v(QSqlDatabase::database(m_connection, false));
-    if (!v.exec(QStringLiteral("PRAGMA user_version")) || !v.next())
+    if (!execRetryingLocked(v, QStringLiteral("PRAGMA user_version")) || !v.next())
         return dr::fail(describe(v.lastError()));
     const int version = v.value(0).toInt();
     v.finish(); // an unfinished statement would keep COMMIT from completing
@@ -247,13 +249,13 @@ Result<void> RunJournal::createSchema()
     {
         QSqlQuery q(QSqlDatabase::database(m_connection, false));
         // A file that is not a database opens fine: the first statement is where SQLite notices.
-        if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")))
+        if (!execRetryingLocked(q, QStringLiteral("PRAGMA journal_mode=WAL")))
+            return dr::fail(describe(q.lastError()));
+        // FULL: a committed step result survives a power cut too, at one fsync per write,
+        // which is nothing next to a step's duration.
+        if (!execRetryingLocked(q, QStringLiteral("PRAGMA synchronous=FULL")))
             return dr::fail(describe(q.lastError()));
     }
-    // FULL: a committed step result survives a power cut too, at one fsync per write, which
-    // is nothing next to a step's duration.
-    if (auto ok = exec(QStringLiteral("PRAGMA synchronous=FULL")); !ok)
-        return ok;
     const auto version = schemaVersion();
     if (!version)
         return dr::fail(version.error());
