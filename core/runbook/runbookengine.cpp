@@ -345,12 +345,8 @@ struct RunbookEngine::Private
     void answerAcknowledgement(int i, const QString &by, bool yes, const QString &reason)
     {
         awaitingAck = -1;
-        const quint64 g = ++generation;
-        const std::weak_ptr<int> alive = token;
         // On the next turn: the answer may come from inside acknowledgementNeeded's handler.
-        QTimer::singleShot(0, q, [this, alive, g, i, by, yes, reason] {
-            if (alive.expired() || g != generation || !active)
-                return;
+        laterAsNewGeneration([this, i, by, yes, reason] {
             acknowledgedBy.insert(i, by);
             if (yes) {
                 logLine(QStringLiteral("%1 acknowledged %2").arg(by, label(i)));
@@ -383,13 +379,7 @@ struct RunbookEngine::Private
                         .arg(s.title)
                         .arg(attempt)
                         .arg(o.detail, seconds(s.retryDelayMs)));
-            const quint64 g = ++generation;
-            const std::weak_ptr<int> alive = token;
-            QTimer::singleShot(std::max(0, s.retryDelayMs), q, [this, alive, g, i, attempt] {
-                if (alive.expired() || g != generation || !active)
-                    return;
-                startStep(i, attempt + 1);
-            });
+            laterAsNewGeneration([this, i, attempt] { startStep(i, attempt + 1); }, s.retryDelayMs);
             return;
         }
         r.state
@@ -576,13 +566,7 @@ struct RunbookEngine::Private
                         .arg(label(i))
                         .arg(attempt)
                         .arg(o.detail, seconds(s.retryDelayMs)));
-            const quint64 g = ++generation;
-            const std::weak_ptr<int> alive = token;
-            QTimer::singleShot(std::max(0, s.retryDelayMs), q, [this, alive, g, i, attempt] {
-                if (alive.expired() || g != generation || !active)
-                    return;
-                startUndo(i, attempt + 1);
-            });
+            laterAsNewGeneration([this, i, attempt] { startUndo(i, attempt + 1); }, s.retryDelayMs);
             return;
         }
         r.state = o.ok ? StepState::Undone : StepState::UndoFailed;
@@ -774,15 +758,24 @@ struct RunbookEngine::Private
         return {};
     }
 
-    void later(std::function<void()> f)
+    // Runs f on a later turn (after ms), unless the run has moved on meanwhile (another
+    // generation: a step answered, a halt) or the engine is gone.
+    void later(std::function<void()> f, int ms = 0)
     {
         const std::weak_ptr<int> alive = token;
         const quint64 g = generation;
-        QTimer::singleShot(0, q, [this, alive, g, f] {
+        QTimer::singleShot(std::max(0, ms), q, [this, alive, g, f] {
             if (alive.expired() || g != generation || !active)
                 return;
             f();
         });
+    }
+
+    // The same on a new generation: whatever was pending before is void from now on.
+    void laterAsNewGeneration(std::function<void()> f, int ms = 0)
+    {
+        ++generation;
+        later(std::move(f), ms);
     }
 };
 
