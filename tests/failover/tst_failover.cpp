@@ -4,6 +4,7 @@
 // failed over, an unplanned failover with the primary down, kill -9 at each step followed by
 // resume, two concurrent failovers, and an intact audit trail at the end.
 
+#include "statuspoll.h"
 #include "toolrun.h"
 
 #include <QElapsedTimer>
@@ -101,15 +102,7 @@ QJsonObject tst_Failover::status()
 
 bool tst_Failover::waitFor(const std::function<bool(const QJsonObject &)> &predicate, QJsonObject *last, int timeoutMs)
 {
-    QElapsedTimer t;
-    t.start();
-    do {
-        *last = status();
-        if (predicate(*last))
-            return true;
-        QTest::qWait(500);
-    } while (t.elapsed() < timeoutMs);
-    return false;
+    return dr::test::pollStatus([this] { return status(); }, predicate, last, timeoutMs);
 }
 
 bool tst_Failover::waitHealthy(QJsonObject *last)

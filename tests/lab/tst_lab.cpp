@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "statuspoll.h"
 #include "toolrun.h"
 
 #include "auth/operatordirectory.h"
@@ -105,15 +106,7 @@ QJsonObject tst_Lab::status(int *exitCode)
 
 bool tst_Lab::waitFor(const std::function<bool(const QJsonObject &)> &predicate, QJsonObject *last, int timeoutMs)
 {
-    QElapsedTimer t;
-    t.start();
-    do {
-        *last = status();
-        if (predicate(*last))
-            return true;
-        QTest::qWait(500);
-    } while (t.elapsed() < timeoutMs);
-    return false;
+    return dr::test::pollStatus([this] { return status(); }, predicate, last, timeoutMs);
 }
 
 void tst_Lab::upIsIdempotentAndDescribesTheLab()
