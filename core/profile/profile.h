@@ -203,6 +203,16 @@ struct RunbookSettings
     int syncConcurrency = 4;          // index batches in flight
 };
 
+// How often the deployment must be drilled (docs/PROFILE.md, "drills"): a named schedule
+// counted in calendar months, or a number of days. No section: no schedule, nothing is overdue.
+struct DrillSettings
+{
+    QString schedule;   // monthly, quarterly, semiannually, annually; empty with intervalDays
+    int intervalMonths = 0; // from the named schedule (1, 3, 6, 12); 0 with intervalDays
+    int intervalDays = 0;   // from "intervalDays", else the schedule's length in days (approximate)
+    bool enabled() const { return intervalMonths > 0 || intervalDays > 0; }
+};
+
 struct Profile
 {
     static constexpr int kSchemaVersion = 1;
@@ -223,6 +233,7 @@ struct Profile
     QString operatorsFile;               // absolute; default operators.json beside the profile
     AuditSettings audit;
     RunbookSettings runbook;
+    DrillSettings drills;                // no "drills" section: no schedule
 
     const Region *region(const QString &regionId) const;
     const Region *primary() const;

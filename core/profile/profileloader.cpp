@@ -489,6 +489,8 @@ public:
         }
         if (const auto o = r.object(QStringLiteral("runbook"), false))
             p.runbook = runbook(*o, r.at(QStringLiteral("runbook")));
+        if (const auto o = r.object(QStringLiteral("drills"), false))
+            p.drills = drills(*o, r.at(QStringLiteral("drills")));
         r.finish();
         return true;
     }
@@ -595,6 +597,44 @@ private:
         s.stepTimeoutMs = r.seconds(QStringLiteral("stepTimeoutSeconds"), 1, 86400).value_or(s.stepTimeoutMs);
         s.syncTimeoutMs = r.seconds(QStringLiteral("syncTimeoutSeconds"), 1, 7 * 86400).value_or(s.syncTimeoutMs);
         s.syncConcurrency = int(r.integer(QStringLiteral("syncConcurrency"), 1, 32, false).value_or(s.syncConcurrency));
+        r.finish();
+        return s;
+    }
+
+    // One of "schedule" or "intervalDays": two ways of saying the same thing would let them
+    // disagree.
+    DrillSettings drills(const QJsonObject &o, const QString &ptr)
+    {
+        DrillSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        const bool hasSchedule = r.has(QStringLiteral("schedule"));
+        const bool hasDays = r.has(QStringLiteral("intervalDays"));
+        if (hasSchedule && hasDays) {
+            m_diag.add(r.at(QStringLiteral("intervalDays")),
+                QStringLiteral("give either \"schedule\" or \"intervalDays\", not both"));
+        } else if (hasSchedule) {
+            static const QList<std::pair<QString, int>> kSchedules {
+                { QStringLiteral("monthly"), 1 }, { QStringLiteral("quarterly"), 3 },
+                { QStringLiteral("semiannually"), 6 }, { QStringLiteral("annually"), 12 } };
+            QStringList names;
+            for (const auto &[name, months] : kSchedules)
+                names.append(name);
+            if (const auto name = r.oneOf(QStringLiteral("schedule"), names, true)) {
+                for (const auto &[n, months] : kSchedules) {
+                    if (n == *name) {
+                        s.schedule = n;
+                        s.intervalMonths = months;
+                        // Only for display and rough comparisons: due dates use calendar months.
+                        s.intervalDays = (months * 365 + 11) / 12;
+                    }
+                }
+            }
+        } else if (hasDays) {
+            s.intervalDays = int(r.integer(QStringLiteral("intervalDays"), 1, 3650, true).value_or(0));
+        } else {
+            r.missing(QStringLiteral("schedule"),
+                QStringLiteral("monthly, quarterly, semiannually or annually; or give \"intervalDays\""));
+        }
         r.finish();
         return s;
     }

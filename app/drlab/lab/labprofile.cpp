@@ -120,6 +120,8 @@ QJsonObject labProfile(const LabState &state)
                                                 {QStringLiteral("drillHoldSeconds"), 5},
                                                 {QStringLiteral("stepTimeoutSeconds"), 60},
                                                 {QStringLiteral("syncTimeoutSeconds"), 600}}},
+        // A schedule, so the console and drctl status show when the next drill is due.
+        {QStringLiteral("drills"), QJsonObject{{QStringLiteral("schedule"), QStringLiteral("quarterly")}}},
     };
 }
 
