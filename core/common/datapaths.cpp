@@ -25,4 +25,15 @@ QString profileDataDir(const Profile &profile)
     return dataDir() + QStringLiteral("/profiles/") + name;
 }
 
+QString defaultHistoryPath()
+{
+    const QString overridden = qEnvironmentVariable("DRCONSOLE_HISTORY_FILE");
+    if (!overridden.isEmpty())
+        return overridden;
+    // drconsole's AppLocalDataLocation (organisation and application both "drconsole"),
+    // spelt out so drctl, whose application name differs, finds the same file.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/drconsole/drconsole/history.sqlite");
+}
+
 } // namespace dr

@@ -18,5 +18,9 @@ QString dataDir();
 // The folder of one profile's workstation data (created on demand by the stores), named after
 // the profile's name with anything but [A-Za-z0-9._-] replaced.
 QString profileDataDir(const Profile &profile);
+// The console's history file (core/history/historystore.h): $DRCONSOLE_HISTORY_FILE, else
+// history.sqlite in drconsole's application data folder (~/.local/share/drconsole/drconsole),
+// whichever program asks: drctl's reports read the history the console wrote.
+QString defaultHistoryPath();
 
 } // namespace dr

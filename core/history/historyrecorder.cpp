@@ -34,6 +34,11 @@ QString HistoryRecorder::replicationLagSecondsKey()
     return QStringLiteral("replication/lagSeconds");
 }
 
+QString HistoryRecorder::upKey(const QString &targetId)
+{
+    return QStringLiteral("up/") + targetId;
+}
+
 void HistoryRecorder::record(const QString &targetId, const ProbeResult &result)
 {
     if (!m_store || !m_store->isOpen())
@@ -50,8 +55,12 @@ void HistoryRecorder::record(const QString &targetId, const ProbeResult &result)
     } else if (targetId == QLatin1String(StatusMonitor::kReplicationTarget)) {
         fact("lagSeconds", replicationLagSecondsKey());
     }
-    if (result.latencyMs >= 0 && !targetId.startsWith(QStringLiteral("cert/")))
+    if (targetId.startsWith(QStringLiteral("cert/")))
+        return;
+    if (result.latencyMs >= 0)
         m_store->record(latencyKey(targetId), at, double(result.latencyMs));
+    // Degraded counts as up: it answered, which is what uptime promises.
+    m_store->record(upKey(targetId), at, result.outcome == ProbeResult::Outcome::Failure ? 0.0 : 1.0);
 }
 
 } // namespace dr
