@@ -50,6 +50,7 @@ struct FailoverController::Private
     std::unique_ptr<RoutingSwitch> routing;
     QString routingError;
     bool prepared = false;
+    QString lastSignedIn; // who acts on a finished run (verdict, traffic) in this session
 
     // The run in progress.
     FlowRequest request;
@@ -86,6 +87,29 @@ struct FailoverController::Private
             done(snapshot);
         });
         QTimer::singleShot(0, monitor, &StatusMonitor::sampleOnce);
+    }
+
+    QJsonObject gateSnapshot() const
+    {
+        QJsonObject o{{QStringLiteral("at"), snapshot.value(QStringLiteral("takenAt"))}};
+        for (const QString &key : {QStringLiteral("certificates"), QStringLiteral("storageReplication"), QStringLiteral("indexSync")})
+            o.insert(key, snapshot.value(key));
+        return o;
+    }
+
+    // A run's record, for changes made after it ran (verdict, traffic).
+    Result<RunRecord> finishedRun(const QString &runId) const
+    {
+        if (!prepared)
+            return fail(QStringLiteral("the controller is not prepared (journal and audit trail not open)"));
+        if (engine->isRunning() && engine->runId() == runId)
+            return fail(QStringLiteral("run %1 is still in progress: record it once it has ended").arg(runId));
+        const auto run = journal->run(runId);
+        if (!run)
+            return fail(run.error());
+        if (!*run)
+            return fail(QStringLiteral("no run %1 in the journal of profile %2").arg(runId, profile.name));
+        return **run;
     }
 
     QDateTime lastSwitchAt(const QString &exceptRun) const
@@ -220,7 +244,8 @@ struct FailoverController::Private
             s.retries = 2;
             s.retryDelayMs = 2000;
             s.run = [this, req, flow, source, target, sameRun, id = g.id](const StepContext &ctx, Done done) {
-                takeSnapshot(ctx.attempt == 1, [this, req, flow, source, target, sameRun, id, done](const QJsonObject &) {
+                const bool keepSnapshot = !ctx.runData.contains(QStringLiteral("gateSnapshot"));
+                takeSnapshot(ctx.attempt == 1, [this, req, flow, source, target, sameRun, id, keepSnapshot, done](const QJsonObject &) {
                     const QList<GateResult> gates = evaluateGates(gateInputs(req, flow, source, target, sameRun));
                     const auto it = std::find_if(gates.cbegin(), gates.cend(), [&](const GateResult &g) { return g.id == id; });
                     if (it == gates.cend()) {
@@ -228,6 +253,10 @@ struct FailoverController::Private
                         return;
                     }
                     QJsonObject data{{QStringLiteral("gate"), it->toJson()}};
+                    // The first gate of a run keeps what it saw, so a report shows the
+                    // certificates and lags as they were then, not as they are when it is read.
+                    if (keepSnapshot)
+                        data.insert(QStringLiteral("gateSnapshot"), gateSnapshot());
                     if (id == u"gate.storage-replication") {
                         const QJsonObject s = snapshot.value(QStringLiteral("storageReplication")).toObject();
                         data.insert(QStringLiteral("lastSyncTime"), s.value(QStringLiteral("lastSyncTime")));
@@ -790,6 +819,8 @@ Result<SignedInOperator> FailoverController::signIn(const QString &name, const Q
 {
     auto who = d->operators->signIn(name, passphrase);
     if (who)
+        d->lastSignedIn = who->name;
+    if (who)
         d->record(QStringLiteral("sign-in"), who->name, QString(), QStringLiteral("%1 signed in as %2").arg(who->name, roleName(who->role)));
     else
         d->record(QStringLiteral("sign-in-failed"), name, QString(), QStringLiteral("sign-in refused for %1: %2").arg(name, who.error()));
@@ -929,6 +960,50 @@ Result<void> FailoverController::addNote(const QString &runId, const QString &au
     if (!entry)
         return fail(entry.error());
     return {};
+}
+
+Result<void> FailoverController::recordVerdict(const QString &runId, const QString &author, bool pass, const QString &note)
+{
+    auto run = d->finishedRun(runId);
+    if (!run)
+        return fail(run.error());
+    if (author.trimmed().isEmpty())
+        return fail(QStringLiteral("a verdict needs its author"));
+    const QJsonObject verdict{{QStringLiteral("pass"), pass},
+                              {QStringLiteral("author"), author},
+                              {QStringLiteral("at"), iso(Clock::system()->nowUtc())},
+                              {QStringLiteral("note"), note.trimmed()}};
+    // The trail first: a verdict that is not on the record must not show in a report.
+    const QString word = pass ? QStringLiteral("PASS") : QStringLiteral("FAIL");
+    const auto entry = d->audit->append(QStringLiteral("verdict"), author, runId,
+                                        note.trimmed().isEmpty() ? QStringLiteral("%1 recorded the verdict %2 on run %3").arg(author, word, runId)
+                                                                 : QStringLiteral("%1 recorded the verdict %2 on run %3: %4").arg(author, word, runId, note.trimmed()),
+                                        verdict);
+    if (!entry)
+        return fail(entry.error());
+    run->data.insert(QStringLiteral("verdict"), verdict);
+    return d->journal->updateRun(*run);
+}
+
+Result<void> FailoverController::attachTraffic(const QString &runId, const QJsonObject &summary)
+{
+    auto run = d->finishedRun(runId);
+    if (!run)
+        return fail(run.error());
+    if (!summary.value(QStringLiteral("longestOutageMs")).isDouble() || !summary.value(QStringLiteral("sent")).isDouble())
+        return fail(QStringLiteral("not a traffic summary (drlab traffic --json): it needs \"sent\" and \"longestOutageMs\""));
+    const QString actor = d->lastSignedIn.isEmpty() ? d->actor() : d->lastSignedIn;
+    const auto entry = d->audit->append(QStringLiteral("traffic"), actor, runId,
+                                        QStringLiteral("traffic during run %1: %2 requests, %3 failed, longest outage %4 ms")
+                                            .arg(runId)
+                                            .arg(summary.value(QStringLiteral("sent")).toInteger())
+                                            .arg(summary.value(QStringLiteral("failed")).toInteger())
+                                            .arg(summary.value(QStringLiteral("longestOutageMs")).toInteger()),
+                                        summary);
+    if (!entry)
+        return fail(entry.error());
+    run->data.insert(QStringLiteral("traffic"), summary);
+    return d->journal->updateRun(*run);
 }
 
 } // namespace dr

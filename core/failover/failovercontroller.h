@@ -14,6 +14,10 @@
 //   data.rpoExposureSeconds storage lag at the switch (now - Last Sync Time)
 //   data.indexLagDocuments  index lag at the switch
 //   data.scorecard          drills: objectives against what was achieved
+//   data.gateSnapshot       {at, certificates, storageReplication, indexSync} as the first
+//                           gate of the run saw them (the report's inventory "at the time")
+//   data.verdict            {pass, author, at, note}: recordVerdict(), after the run
+//   data.traffic            a `drlab traffic --json` summary: attachTraffic(), after the run
 //
 // Role checks are in core: signIn() answers who, the gates and start() refuse what the role
 // may not do. Everything is asynchronous and answers exactly once.
@@ -78,6 +82,15 @@ public:
 
     // An operator's note on a run (the wizard's last page, drctl --note); audited.
     Result<void> addNote(const QString &runId, const QString &author, const QString &note);
+    // The operator's pass/fail verdict on a run (a drill's end, drctl record --verdict): kept
+    // in the run's data.verdict (a later verdict replaces it; the trail keeps both) and audited
+    // (kind "verdict"). Refused for a run this controller is still running. Who may record it
+    // is the caller's check (authorise(Permission::RunFailover), as drctl record does).
+    Result<void> recordVerdict(const QString &runId, const QString &author, bool pass, const QString &note);
+    // The traffic measured during a run (`drlab traffic --json`: sent, succeeded, failed,
+    // longestOutageMs, ...), kept in data.traffic for the report's downtime; audited (kind
+    // "traffic"). Refused for a run in progress here, and for a summary without longestOutageMs.
+    Result<void> attachTraffic(const QString &runId, const QJsonObject &summary);
 
 Q_SIGNALS:
     void runFinished(const QString &runId, dr::RunState state, const QString &outcome);
