@@ -238,7 +238,15 @@ Result<ReadinessReport> buildReadinessReport(const ReportSources &sources, const
 
 // The drill schedule and the last drills from the journal (drctl status, the console).
 Result<DrillSchedule> drillSchedule(const Profile &profile, RunJournal &journal, const QDateTime &now);
+// The same from runs already read (any order): "last drill" is the latest-started drill that
+// ended (any state but running or halted). Without a schedule nothing is overdue; with one
+// and no drill yet, the drill is overdue ("no drill recorded"). Named schedules fall due in
+// calendar months after the last drill's end, intervalDays in days.
+DrillSchedule drillScheduleFrom(const Profile &profile, const QList<RunRecord> &runs, const QDateTime &now);
 Result<QList<DrillSummary>> recentDrills(RunJournal &journal, int limit);
+// The same, each drill judged against `objectives` (the profile's; null: not judged). limit 0:
+// every drill in the journal.
+Result<QList<DrillSummary>> recentDrills(RunJournal &journal, int limit, const Objectives *objectives);
 
 // Canonical JSON (render.h: toJson) hashed with contentSha256 empty.
 QString reportContentHash(const RunReport &report);
