@@ -6,7 +6,7 @@ qt_add_library(drreport STATIC
     report/reportjson.cpp
     report/reportcsv.cpp
     report/reportchart.cpp
-    report/reporthtml.cpp
+    report/reporthtml.cpp report/reportstyle.h
     report/reportpdf.cpp
 )
 target_include_directories(drreport PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
