@@ -527,6 +527,41 @@ void BlobClient::getBlob(
     });
 }
 
+void BlobClient::getBlobRange(const QString &container, const QString &blob, qint64 offset,
+    qint64 length, Callback<std::optional<Blob>> done)
+{
+    const QString what = QStringLiteral("getBlobRange %1 (bytes %2+%3)")
+                             .arg(describe(container, blob))
+                             .arg(offset)
+                             .arg(length);
+    if (offset < 0 || length < 1)
+        return failLater(what + QStringLiteral(": a range needs offset >= 0 and length >= 1"),
+            [done](const QString &e) { done(fail(e)); });
+    const auto url = resourceUrl(container, blob, QString());
+    if (!url)
+        return failLater(
+            what + QStringLiteral(": ") + url.error(), [done](const QString &e) { done(fail(e)); });
+    const RawHeaders headers { { "x-ms-range",
+        "bytes=" + QByteArray::number(offset) + '-' + QByteArray::number(offset + length - 1) } };
+    send("GET", *url, headers, {}, what, [done, what, blob](Result<Response> r) {
+        if (!r)
+            return done(fail(r.error()));
+        if (r->status == 404)
+            return done(std::optional<Blob>());
+        if (r->status != 206 && r->status != 200)
+            return done(fail(r->error(what)));
+        Blob b { r->properties(blob), std::move(r->body) };
+        // "Content-Range: bytes START-END/TOTAL" carries the whole length; Content-Length is
+        // the range's.
+        const QByteArray range = r->header("Content-Range");
+        const qsizetype slash = range.lastIndexOf('/');
+        bool ok = false;
+        const qint64 total = slash >= 0 ? range.mid(slash + 1).toLongLong(&ok) : 0;
+        b.properties.contentLength = ok ? total : b.data.size();
+        done(std::optional<Blob>(std::move(b)));
+    });
+}
+
 void BlobClient::getBlobProperties(
     const QString &container, const QString &blob, Callback<std::optional<BlobItem>> done)
 {
@@ -619,6 +654,31 @@ void BlobClient::createAppendBlob(const QString &container, const QString &blob,
     addMetadata(headers, metadata);
     write("PUT", container, blob, QString(), headers, {}, QStringLiteral("createAppendBlob"),
         std::move(done));
+}
+
+void BlobClient::createAppendBlobIfMissing(const QString &container, const QString &blob,
+    const QString &contentType, const QMap<QString, QString> &metadata, Callback<bool> done)
+{
+    const QString what = QStringLiteral("createAppendBlobIfMissing ") + describe(container, blob);
+    const auto url = resourceUrl(container, blob, QString());
+    if (!url)
+        return failLater(
+            what + QStringLiteral(": ") + url.error(), [done](const QString &e) { done(fail(e)); });
+    RawHeaders headers { { "x-ms-blob-type", "AppendBlob" }, { "If-None-Match", "*" } };
+    if (!contentType.isEmpty())
+        headers.append(Header("x-ms-blob-content-type", contentType.toUtf8()));
+    addMetadata(headers, metadata);
+    send("PUT", *url, headers, {}, what, [done, what](Result<Response> r) {
+        if (!r)
+            return done(fail(r.error()));
+        if (r->status == 201)
+            return done(true);
+        const QString code = r->errorCode();
+        if ((r->status == 409 && code == u"BlobAlreadyExists")
+            || (r->status == 412 && code == u"ConditionNotMet"))
+            return done(false);
+        done(fail(r->error(what)));
+    });
 }
 
 void BlobClient::appendBlock(const QString &container, const QString &blob, const QByteArray &data,

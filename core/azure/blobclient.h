@@ -123,6 +123,11 @@ public:
         Callback<QList<BlobItem>> done);
 
     void getBlob(const QString &container, const QString &blob, Callback<std::optional<Blob>> done);
+    // Bytes [offset, offset + length) of a blob (x-ms-range); fewer when the blob ends first;
+    // nullopt for a missing blob or container. A range starting at or past the end is refused by
+    // the service (416 InvalidRange). properties.contentLength is the blob's whole length.
+    void getBlobRange(const QString &container, const QString &blob, qint64 offset, qint64 length,
+        Callback<std::optional<Blob>> done);
     void getBlobProperties(
         const QString &container, const QString &blob, Callback<std::optional<BlobItem>> done);
     // Creates or replaces a block blob in one request; metadata names are x-ms-meta-* suffixes.
@@ -150,6 +155,11 @@ public:
     // Creates (or truncates to empty) an append blob.
     void createAppendBlob(const QString &container, const QString &blob, const QString &contentType,
         const QMap<QString, QString> &metadata, Callback<WriteResult> done);
+    // Creates an empty append blob only when no blob of that name exists (If-None-Match: *), so
+    // an existing copy is never truncated: answers true when created, false when a blob was
+    // already there (409 BlobAlreadyExists, or 412 ConditionNotMet as some emulators answer).
+    void createAppendBlobIfMissing(const QString &container, const QString &blob,
+        const QString &contentType, const QMap<QString, QString> &metadata, Callback<bool> done);
     // Appends up to kMaxAppendBlockBytes. With expectedOffset the service appends only when the
     // blob is exactly that long (x-ms-blob-condition-appendpos), so a retried append never
     // duplicates: a mismatch fails with 412 AppendPositionConditionNotMet.
