@@ -274,7 +274,9 @@ int cmdReplicate(QCoreApplication &app, const QStringList &args)
     replicator.setLagSeconds(faults.faults().replicationLagSeconds);
     // The run lock of failovers lives in each region's own account (the lab profile's
     // runbook.lockContainer): the lab's replica account doubles as north's own storage.
-    replicator.setExcludedContainers({QStringLiteral("drconsole-lock")});
+    // So is the off-workstation audit copy (core/audit/remoteaudit.h): each region's copy is
+    // written by the consoles, and a replicated west copy would overwrite north's.
+    replicator.setExcludedContainers({QStringLiteral("drconsole-lock"), QStringLiteral("drconsole-audit")});
     QObject::connect(&faults, &FaultWatcher::changed, &replicator,
                      [&replicator](const Faults &f) { replicator.setLagSeconds(f.replicationLagSeconds); });
     replicator.start();

@@ -2,4 +2,6 @@
 target_sources(drcore PRIVATE
     audit/audittrail.h
     audit/audittrail.cpp
+    audit/remoteaudit.h
+    audit/remoteaudit.cpp
 )
