@@ -142,7 +142,8 @@ QString styleSheet(Target target)
         ".worse { color: #b00020; }\n"
         ".better { color: #1b6e37; }\n"
         ".footer { color: #444444; font-size: 8pt; }\n"
-        ".nowrap { white-space: nowrap; }\n");
+        ".nowrap { white-space: nowrap; }\n"
+        "table.audit { font-size: 8pt; }\n");
     if (target == Target::Browser) {
         css += QStringLiteral(
             "body { max-width: 62em; margin: 1.5em auto; padding: 0 1em; line-height: 1.35; }\n"
