@@ -19,5 +19,7 @@ int runFailback(QCoreApplication &app, const QStringList &args); // cmd_runbook.
 int runDrill(QCoreApplication &app, const QStringList &args);    // cmd_runbook.cpp
 int runResume(QCoreApplication &app, const QStringList &args);   // cmd_runbook.cpp
 int runRuns(QCoreApplication &app, const QStringList &args);     // cmd_runbook.cpp
+int runReport(QCoreApplication &app, const QStringList &args);   // cmd_report.cpp (needs a QGuiApplication)
+int runRecord(QCoreApplication &app, const QStringList &args);   // cmd_report.cpp
 
 } // namespace drctl

@@ -7,8 +7,11 @@
 #include "commands.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <csignal>
+#include <cstring>
+#include <memory>
 
 namespace {
 
@@ -28,6 +31,8 @@ Commands:
   drill      failover, hold, failback, scorecard
   resume     continue or roll back an interrupted run
   runs       past and interrupted runs
+  report     a run's evidence or the readiness report (pdf, html, csv, json)
+  record     add a verdict, a note or measured traffic to a run that has ended
   sync-index copy the search index from one region to the other (delta or --full)
   audit      verify the tamper-evident audit trail
   operators  add, remove or list operators of the profile's operator directory
@@ -46,7 +51,17 @@ Exit codes of status:
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // Reports lay out text and draw charts (fonts, QPainter): they need Qt Gui, which needs a
+    // platform; offscreen, so that a report can be made on a server or in CI without a display.
+    std::unique_ptr<QCoreApplication> application;
+    if (argc > 1 && std::strcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        application = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    }
+    QCoreApplication &app = *application;
     QCoreApplication::setApplicationName(QStringLiteral("drctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("drconsole"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DR_VERSION));
@@ -69,7 +84,8 @@ int main(int argc, char *argv[])
         {u"status", drctl::runStatus},     {u"watch", drctl::runWatch},         {u"secret", drctl::runSecret},
         {u"failover", drctl::runFailover}, {u"failback", drctl::runFailback},   {u"drill", drctl::runDrill},
         {u"resume", drctl::runResume},     {u"runs", drctl::runRuns},           {u"sync-index", drctl::runSyncIndex},
-        {u"audit", drctl::runAudit},       {u"operators", drctl::runOperators},
+        {u"audit", drctl::runAudit},       {u"operators", drctl::runOperators}, {u"report", drctl::runReport},
+        {u"record", drctl::runRecord},
     };
     for (const auto &[name, run] : kCommands) {
         if (command == QStringView(name))

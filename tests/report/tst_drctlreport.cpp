@@ -1,0 +1,425 @@
+// Reports of a real drill on the real lab, through the real binaries: drctl drill while drlab
+// traffic runs, drctl record (verdict, note, traffic), then drctl report in every format. The
+// PDF is read back with poppler (pdfinfo, pdftotext) as an auditor would; the HTML must hold
+// no remote reference; CSV and JSON parse back and agree with the PDF's figures; a tampered
+// audit trail makes every form say BROKEN. Also: drctl status's drills block, the readiness
+// report, and the errors (unknown run, unwritable --out, unknown format, a viewer's verdict).
+
+#include "statuspoll.h"
+#include "toolrun.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using dr::test::runTool;
+using dr::test::ToolRun;
+
+namespace {
+
+QList<QStringList> parseCsv(const QByteArray &bytes)
+{
+    const QString text = QString::fromUtf8(bytes);
+    QList<QStringList> rows;
+    QStringList row;
+    QString field;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
+                field += u'"';
+                ++i;
+            } else if (c == u'"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == u'"') {
+            quoted = true;
+        } else if (c == u',') {
+            row.append(field);
+            field.clear();
+        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
+            row.append(field);
+            field.clear();
+            rows.append(row);
+            row.clear();
+            ++i;
+        } else {
+            field += c;
+        }
+    }
+    if (!field.isEmpty() || !row.isEmpty()) {
+        row.append(field);
+        rows.append(row);
+    }
+    return rows;
+}
+
+QString squeeze(const QString &text)
+{
+    return QString(text).replace(QRegularExpression(QStringLiteral("\\s+")), QStringLiteral(" "));
+}
+
+// A figure as a PDF may print it: the JSON's shortest form, or rounded to 0-3 decimals.
+bool holdsFigure(const QString &text, double value)
+{
+    QStringList forms{QString::number(value, 'g', QLocale::FloatingPointShortest)};
+    for (int decimals = 0; decimals <= 3; ++decimals)
+        forms.append(QString::number(value, 'f', decimals));
+    for (const QString &f : forms) {
+        if (text.contains(QRegularExpression(QStringLiteral("(^|[^0-9.])%1([^0-9]|$)").arg(QRegularExpression::escape(f)))))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+class tst_DrctlReport : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void drillUnderTrafficThenRecord();
+    void jsonAndCsvAgree();
+    void htmlIsSelfContained();
+    void pdfHoldsTheFigures();
+    void statusHasTheDrills();
+    void readiness();
+    void errors();
+    void tamperedTrailSaysBroken();
+
+private:
+    ToolRun drlab(const QStringList &args, int timeoutMs = 120000)
+    {
+        QStringList all = args;
+        all.insert(1, QStringLiteral("--dir"));
+        all.insert(2, m_dir.path());
+        return runTool(QStringLiteral(DRLAB_PATH), all, timeoutMs);
+    }
+    ToolRun drctl(const QStringList &args, int timeoutMs = 180000)
+    {
+        return runTool(QStringLiteral(DRCTL_PATH), args + QStringList{QStringLiteral("--profile"), m_profile}, timeoutMs);
+    }
+    QStringList as(const QString &who) const
+    {
+        return {QStringLiteral("--operator"), who, QStringLiteral("--passphrase-file"), m_passphrases.value(who)};
+    }
+    ToolRun report(const QString &format, const QString &out, const QStringList &extra = {})
+    {
+        return drctl(QStringList{QStringLiteral("report"), QStringLiteral("--run"), m_runId, QStringLiteral("--format"), format,
+                                 QStringLiteral("--out"), out} + extra);
+    }
+    QString out(const QString &name) const { return m_out.filePath(name); }
+    static QString dump(const QString &path) { return QFile::exists(path) ? path : QStringLiteral("not kept"); }
+    static QByteArray read(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    // The text in both of pdftotext's orders: physical layout keeps table rows on one line,
+    // reading order keeps a cell's wrapped text together.
+    QString pdfText(const QString &path)
+    {
+        const ToolRun layout = runTool(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), path, QStringLiteral("-")}, 60000);
+        const ToolRun raw = runTool(QStringLiteral("pdftotext"), {path, QStringLiteral("-")}, 60000);
+        if (layout.exitCode != 0 || raw.exitCode != 0)
+            return QString();
+        return QString::fromUtf8(layout.out) + QStringLiteral("\n") + QString::fromUtf8(raw.out);
+    }
+
+    QTemporaryDir m_dir;
+    QTemporaryDir m_data;
+    QTemporaryDir m_out;
+    QString m_profile;
+    QMap<QString, QString> m_passphrases;
+    QString m_runId;
+    QJsonObject m_json; // the JSON report of the drill
+};
+
+void tst_DrctlReport::initTestCase()
+{
+    QVERIFY(m_dir.isValid() && m_data.isValid() && m_out.isValid());
+    QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("pdfinfo")).isEmpty(), "pdfinfo (poppler-utils) is needed");
+    qputenv("DRCONSOLE_DATA_DIR", m_data.path().toUtf8());
+    // No console ran: no history. Never the developer's own history file.
+    qputenv("DRCONSOLE_HISTORY_FILE", m_data.filePath(QStringLiteral("no-history.sqlite")).toUtf8());
+    const ToolRun up = drlab({QStringLiteral("up"), QStringLiteral("--json")});
+    QVERIFY2(up.exitCode == 0, up.err.constData());
+    const QJsonObject lab = QJsonDocument::fromJson(up.out).object();
+    m_profile = lab.value(QStringLiteral("profile")).toString();
+    for (const QJsonValue &v : lab.value(QStringLiteral("operators")).toArray())
+        m_passphrases.insert(v.toObject().value(QStringLiteral("name")).toString(), v.toObject().value(QStringLiteral("passphraseFile")).toString());
+    QVERIFY(m_passphrases.contains(QStringLiteral("lab-operator")));
+    QJsonObject last;
+    const bool healthy = dr::test::pollStatus(
+        [this] { return QJsonDocument::fromJson(drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000).out).object(); },
+        [](const QJsonObject &s) {
+            for (const QJsonValue &r : s.value(QStringLiteral("regions")).toArray()) {
+                for (const QJsonValue &c : r.toObject().value(QStringLiteral("components")).toArray()) {
+                    if (c.toObject().value(QStringLiteral("state")).toString() != u"ok")
+                        return false;
+                }
+            }
+            return s.value(QStringLiteral("storageReplication")).toObject().value(QStringLiteral("state")).toString() == u"ok"
+                && s.value(QStringLiteral("indexSync")).toObject().value(QStringLiteral("lagDocuments")).toInt(-1) == 0;
+        },
+        &last, 60000);
+    QVERIFY2(healthy, QJsonDocument(last).toJson().constData());
+}
+
+void tst_DrctlReport::cleanupTestCase()
+{
+    drlab({QStringLiteral("down")});
+}
+
+void tst_DrctlReport::drillUnderTrafficThenRecord()
+{
+    // Before any drill: the lab's quarterly schedule says overdue, and status still exits as
+    // the stacks are (0 when all is ok).
+    const ToolRun before = drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
+    const QJsonObject drillsBefore = QJsonDocument::fromJson(before.out).object().value(QStringLiteral("drills")).toObject();
+    QCOMPARE(drillsBefore.value(QStringLiteral("schedule")).toString(), QStringLiteral("quarterly"));
+    QCOMPARE(drillsBefore.value(QStringLiteral("overdue")).toBool(), true);
+    QVERIFY(drillsBefore.value(QStringLiteral("lastDrill")).isNull());
+    const ToolRun text = drctl({QStringLiteral("status")}, 60000);
+    QVERIFY2(text.out.contains("WARNING: drill overdue"), text.out.constData());
+    QCOMPARE(text.exitCode, before.exitCode);
+
+    QProcess traffic;
+    traffic.start(QStringLiteral(DRLAB_PATH), {QStringLiteral("traffic"), QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--seconds"),
+                                               QStringLiteral("30"), QStringLiteral("--rate"), QStringLiteral("5"), QStringLiteral("--json")});
+    QVERIFY(traffic.waitForStarted());
+    const ToolRun drill = drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    QVERIFY2(drill.exitCode == 0, drill.err.constData());
+    m_runId = QJsonDocument::fromJson(drill.out).object().value(QStringLiteral("id")).toString();
+    QVERIFY(!m_runId.isEmpty());
+    QVERIFY(traffic.waitForFinished(60000));
+    const QByteArray trafficJson = traffic.readAllStandardOutput();
+    QVERIFY2(QJsonDocument::fromJson(trafficJson).object().value(QStringLiteral("sent")).toInt() > 0, trafficJson.constData());
+    const QString trafficFile = out(QStringLiteral("traffic.json"));
+    {
+        QFile f(trafficFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(trafficJson);
+    }
+
+    // A viewer may not record a verdict.
+    if (m_passphrases.contains(QStringLiteral("lab-viewer"))) {
+        const ToolRun viewer = drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"),
+                                                 QStringLiteral("fail")} + as(QStringLiteral("lab-viewer")));
+        QCOMPARE(viewer.exitCode, 1);
+        QVERIFY2(viewer.err.contains("may not"), viewer.err.constData());
+    }
+    const ToolRun record = drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"), QStringLiteral("pass"),
+                                             QStringLiteral("--note"), QStringLiteral("Drill went to plan, traffic kept flowing"),
+                                             QStringLiteral("--traffic"), trafficFile} + as(QStringLiteral("lab-operator")));
+    QVERIFY2(record.exitCode == 0, record.err.constData());
+
+    const ToolRun json = report(QStringLiteral("json"), out(QStringLiteral("run.json")));
+    QVERIFY2(json.exitCode == 0, json.err.constData());
+    m_json = QJsonDocument::fromJson(read(out(QStringLiteral("run.json")))).object();
+    QCOMPARE(m_json.value(QStringLiteral("schema")).toString(), QStringLiteral("drconsole.run-report/1"));
+    QCOMPARE(m_json.value(QStringLiteral("run")).toObject().value(QStringLiteral("id")).toString(), m_runId);
+}
+
+void tst_DrctlReport::jsonAndCsvAgree()
+{
+    QVERIFY(!m_json.isEmpty());
+    QMap<QString, QJsonObject> measures;
+    for (const QJsonValue &v : m_json.value(QStringLiteral("measures")).toArray())
+        measures.insert(v.toObject().value(QStringLiteral("id")).toString(), v.toObject());
+    const QJsonObject rto = measures.value(QStringLiteral("rto"));
+    QVERIFY2(rto.value(QStringLiteral("achieved")).toDouble() > 0, QJsonDocument(rto).toJson().constData());
+    QCOMPARE(rto.value(QStringLiteral("verdict")).toString(), QStringLiteral("PASS"));
+    QVERIFY(measures.value(QStringLiteral("rpo-exposure")).value(QStringLiteral("achieved")).isDouble());
+    QVERIFY2(measures.value(QStringLiteral("downtime")).value(QStringLiteral("achieved")).isDouble(), "the attached traffic measures the downtime");
+    const QJsonObject verdict = m_json.value(QStringLiteral("verdict")).toObject();
+    QVERIFY(verdict.value(QStringLiteral("recorded")).toBool() && verdict.value(QStringLiteral("pass")).toBool());
+    QCOMPARE(verdict.value(QStringLiteral("author")).toString(), QStringLiteral("lab-operator"));
+    QVERIFY(m_json.value(QStringLiteral("audit")).toObject().value(QStringLiteral("summary")).toString().startsWith(QStringLiteral("intact: ")));
+    QVERIFY(m_json.value(QStringLiteral("audit")).toObject().value(QStringLiteral("entries")).toArray().size() > 10);
+    QVERIFY2(!m_json.value(QStringLiteral("certificates")).toArray().isEmpty(), "the gates' certificate snapshot");
+    QVERIFY(m_json.value(QStringLiteral("certificatesNote")).toString().contains(QStringLiteral("gates")));
+    const QJsonArray steps = m_json.value(QStringLiteral("steps")).toArray();
+    QVERIFY(steps.size() > 10);
+    QVERIFY(m_json.value(QStringLiteral("contentSha256")).toString().size() == 64);
+
+    const ToolRun csvRun = report(QStringLiteral("csv"), out(QStringLiteral("run.csv")));
+    QVERIFY2(csvRun.exitCode == 0, csvRun.err.constData());
+    const QList<QStringList> rows = parseCsv(read(out(QStringLiteral("run.csv"))));
+    QVERIFY(rows.size() > 1);
+    const QStringList header = rows.first();
+    const auto column = [&](const char *name) { return int(header.indexOf(QString::fromLatin1(name))); };
+    int stepRows = 0, gateRows = 0;
+    for (const QStringList &row : rows.mid(1)) {
+        QCOMPARE(row.size(), header.size());
+        stepRows += row.first() == u"step";
+        gateRows += row.first() == u"gate";
+        if (row.first() == u"measure" && measures.contains(row.at(column("id")))) {
+            const QJsonValue achieved = measures.value(row.at(column("id"))).value(QStringLiteral("achieved"));
+            if (achieved.isDouble())
+                QCOMPARE(row.at(column("achieved")).toDouble(), achieved.toDouble());
+            QCOMPARE(row.at(column("verdict")), measures.value(row.at(column("id"))).value(QStringLiteral("verdict")).toString());
+        }
+    }
+    QCOMPARE(stepRows, int(steps.size()));
+    QCOMPARE(gateRows, int(m_json.value(QStringLiteral("gates")).toArray().size()));
+}
+
+void tst_DrctlReport::htmlIsSelfContained()
+{
+    const ToolRun html = report(QStringLiteral("html"), out(QStringLiteral("run.html")));
+    QVERIFY2(html.exitCode == 0, html.err.constData());
+    const QString text = QString::fromUtf8(read(out(QStringLiteral("run.html"))));
+    QVERIFY(text.contains(m_runId));
+    // Every src= and href= attribute, and every url( in CSS: local (data: or #fragment) only.
+    static const QRegularExpression attribute(QStringLiteral("(?:src|href)\\s*=\\s*(?:\"([^\"]*)\"|'([^']*)'|([^\\s>]+))"),
+                                              QRegularExpression::CaseInsensitiveOption);
+    for (auto it = attribute.globalMatch(text); it.hasNext();) {
+        const auto m = it.next();
+        const QString value = QString(m.captured(1) + m.captured(2) + m.captured(3)).trimmed();
+        QVERIFY2(value.startsWith(QStringLiteral("data:")) || value.startsWith(u'#'), qPrintable(value.left(80)));
+    }
+    static const QRegularExpression cssUrl(QStringLiteral("url\\(\\s*['\"]?([^)'\"]*)"), QRegularExpression::CaseInsensitiveOption);
+    for (auto it = cssUrl.globalMatch(text); it.hasNext();) {
+        const QString value = it.next().captured(1).trimmed();
+        QVERIFY2(value.startsWith(QStringLiteral("data:")) || value.startsWith(u'#'), qPrintable(value.left(80)));
+    }
+    QVERIFY(!text.contains(QStringLiteral("src=\"//")));
+    QVERIFY(!text.contains(QStringLiteral("@import"), Qt::CaseInsensitive));
+}
+
+void tst_DrctlReport::pdfHoldsTheFigures()
+{
+    for (const QString &size : {QStringLiteral("a4"), QStringLiteral("letter")}) {
+        const QString path = out(QStringLiteral("run-%1.pdf").arg(size));
+        const ToolRun pdf = report(QStringLiteral("pdf"), path, {QStringLiteral("--page-size"), size});
+        QVERIFY2(pdf.exitCode == 0, pdf.err.constData());
+        const ToolRun info = runTool(QStringLiteral("pdfinfo"), {path}, 60000);
+        QVERIFY2(info.exitCode == 0, info.err.constData());
+        const QRegularExpressionMatch pages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(QString::fromUtf8(info.out));
+        QVERIFY2(pages.hasMatch() && pages.captured(1).toInt() >= 1, info.out.constData());
+        const QString pageSize = QRegularExpression(QStringLiteral("Page size:\\s+([^\\n]+)")).match(QString::fromUtf8(info.out)).captured(1);
+        QVERIFY2(pageSize.contains(size == u"a4" ? QStringLiteral("A4") : QStringLiteral("letter")), qPrintable(pageSize));
+    }
+    const QString text = squeeze(pdfText(out(QStringLiteral("run-a4.pdf"))));
+    QVERIFY2(!text.isEmpty(), "pdftotext read nothing");
+    QVERIFY2(text.contains(m_runId), qPrintable(text.left(400)));
+    for (const QJsonValue &v : m_json.value(QStringLiteral("measures")).toArray()) {
+        const QJsonObject m = v.toObject();
+        if (m.value(QStringLiteral("id")).toString() == u"rto" || m.value(QStringLiteral("id")).toString() == u"rpo-exposure") {
+            const double achieved = m.value(QStringLiteral("achieved")).toDouble();
+            QVERIFY2(holdsFigure(text, achieved), qPrintable(QStringLiteral("%1 = %2 not in the PDF").arg(m.value(QStringLiteral("id")).toString()).arg(achieved)));
+        }
+    }
+    for (const QJsonValue &v : m_json.value(QStringLiteral("steps")).toArray()) {
+        const QString title = squeeze(v.toObject().value(QStringLiteral("title")).toString());
+        if (!text.contains(title)) {
+            QFile dump(out(QStringLiteral("run-a4.txt")));
+            if (dump.open(QIODevice::WriteOnly))
+                dump.write(pdfText(out(QStringLiteral("run-a4.pdf"))).toUtf8());
+            m_out.setAutoRemove(false);
+        }
+        QVERIFY2(text.contains(title), qPrintable(QStringLiteral("step \"%1\" is not in the PDF (its text: %2)").arg(title, dump(out(QStringLiteral("run-a4.txt"))))));
+    }
+}
+
+void tst_DrctlReport::statusHasTheDrills()
+{
+    const ToolRun status = drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
+    const QJsonObject drills = QJsonDocument::fromJson(status.out).object().value(QStringLiteral("drills")).toObject();
+    QCOMPARE(drills.value(QStringLiteral("schedule")).toString(), QStringLiteral("quarterly"));
+    QCOMPARE(drills.value(QStringLiteral("overdue")).toBool(true), false);
+    QCOMPARE(drills.value(QStringLiteral("lastDrill")).toObject().value(QStringLiteral("runId")).toString(), m_runId);
+    const QDateTime due = QDateTime::fromString(drills.value(QStringLiteral("dueAt")).toString(), Qt::ISODateWithMs);
+    QVERIFY(due > QDateTime::currentDateTimeUtc().addDays(80));
+    QVERIFY2(drills.value(QStringLiteral("summary")).toString().startsWith(QStringLiteral("next drill due")), qPrintable(drills.value(QStringLiteral("summary")).toString()));
+}
+
+void tst_DrctlReport::readiness()
+{
+    const ToolRun json = drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--days"), QStringLiteral("7"),
+                                QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), out(QStringLiteral("ready.json"))});
+    QVERIFY2(json.exitCode == 0, json.err.constData());
+    const QJsonObject r = QJsonDocument::fromJson(read(out(QStringLiteral("ready.json")))).object();
+    QCOMPARE(r.value(QStringLiteral("schema")).toString(), QStringLiteral("drconsole.readiness-report/1"));
+    QCOMPARE(r.value(QStringLiteral("now")).toObject().value(QStringLiteral("activeRegion")).toString(), QStringLiteral("west"));
+    QCOMPARE(r.value(QStringLiteral("drills")).toObject().value(QStringLiteral("lastDrill")).toObject().value(QStringLiteral("runId")).toString(), m_runId);
+    QVERIFY(!r.value(QStringLiteral("components")).toArray().isEmpty());
+    QVERIFY(!r.value(QStringLiteral("certificates")).toArray().isEmpty());
+    QVERIFY(r.value(QStringLiteral("audit")).toObject().value(QStringLiteral("summary")).toString().startsWith(QStringLiteral("intact")));
+
+    const QString pdf = out(QStringLiteral("ready.pdf"));
+    const ToolRun pdfRun = drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--format"), QStringLiteral("pdf"),
+                                  QStringLiteral("--out"), pdf});
+    QVERIFY2(pdfRun.exitCode == 0, pdfRun.err.constData());
+    QCOMPARE(runTool(QStringLiteral("pdfinfo"), {pdf}, 60000).exitCode, 0);
+    QVERIFY(squeeze(pdfText(pdf)).contains(QStringLiteral("quarterly")));
+}
+
+void tst_DrctlReport::errors()
+{
+    const ToolRun unknownRun = drctl({QStringLiteral("report"), QStringLiteral("--run"), QStringLiteral("20200101-000000-drill-none"), QStringLiteral("--format"),
+                                      QStringLiteral("json"), QStringLiteral("--out"), out(QStringLiteral("x.json"))});
+    QCOMPARE(unknownRun.exitCode, 1);
+    QVERIFY2(unknownRun.err.contains("20200101-000000-drill-none"), unknownRun.err.constData());
+    const ToolRun badFormat = report(QStringLiteral("docx"), out(QStringLiteral("x.docx")));
+    QCOMPARE(badFormat.exitCode, 1);
+    QVERIFY2(badFormat.err.contains("docx"), badFormat.err.constData());
+    const QString unwritable = m_out.filePath(QStringLiteral("no/such/folder/run.json"));
+    const ToolRun badOut = report(QStringLiteral("json"), unwritable);
+    QCOMPARE(badOut.exitCode, 1);
+    QVERIFY2(badOut.err.contains(unwritable.toUtf8()), badOut.err.constData());
+    QVERIFY(!QFile::exists(unwritable));
+    const ToolRun noProfile = runTool(QStringLiteral(DRCTL_PATH), {QStringLiteral("report"), QStringLiteral("--run"), m_runId, QStringLiteral("--format"),
+                                                                   QStringLiteral("json"), QStringLiteral("--out"), out(QStringLiteral("y.json")),
+                                                                   QStringLiteral("--profile"), out(QStringLiteral("traffic.json"))});
+    QCOMPARE(noProfile.exitCode, 2);
+}
+
+void tst_DrctlReport::tamperedTrailSaysBroken()
+{
+    QString auditPath;
+    for (QDirIterator it(m_data.path(), {QStringLiteral("audit.sqlite")}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();)
+        auditPath = it.next();
+    QVERIFY(!auditPath.isEmpty());
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+        db.setDatabaseName(auditPath);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("UPDATE entries SET summary = summary || ' (edited)' WHERE seq = 2")));
+        QCOMPARE(q.numRowsAffected(), 1);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+
+    for (const QString &format : {QStringLiteral("json"), QStringLiteral("csv"), QStringLiteral("html")}) {
+        const QString path = out(QStringLiteral("broken.") + format);
+        const ToolRun run = report(format, path);
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY2(read(path).contains("BROKEN at entry 2"), qPrintable(format));
+    }
+    const QString pdf = out(QStringLiteral("broken.pdf"));
+    const ToolRun run = report(QStringLiteral("pdf"), pdf);
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    QVERIFY2(squeeze(pdfText(pdf)).contains(QStringLiteral("BROKEN at entry 2")), "the PDF must say the trail is broken");
+}
+
+QTEST_GUILESS_MAIN(tst_DrctlReport)
+#include "tst_drctlreport.moc"
