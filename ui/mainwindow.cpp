@@ -1,9 +1,12 @@
 #include "mainwindow.h"
 
+#include "auditviewer.h"
 #include "certificatemodel.h"
 #include "common/clock.h"
+#include "common/datapaths.h"
 #include "componentmodel.h"
 #include "componenttile.h"
+#include "drillstatus.h"
 #include "eventlogmodel.h"
 #include "failover/failovercontroller.h"
 #include "failoverwizard.h"
@@ -18,7 +21,10 @@
 #include "profileerrordialog.h"
 #include "regionpanel.h"
 #include "replicationpanel.h"
+#include "report/report.h"
+#include "reportexportdialog.h"
 #include "runbanner.h"
+#include "runsview.h"
 #include "secrets/secretstore.h"
 #include "settings/settings.h"
 #include "status/statusmonitor.h"
@@ -43,8 +49,8 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QStandardPaths>
 #include <QStatusBar>
+#include <QSysInfo>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextBrowser>
@@ -98,6 +104,7 @@ MainWindow::MainWindow(Settings *settings, const MainWindowOptions &options, QWi
         m_chart->reload(); // says "No history" instead of freezing the last lines
     });
     createHistoryDock();
+    createRunsDock();
     createTray();
     m_highContrast = m_settings->value(settings::kHighContrastTheme);
     m_actions.value(QStringLiteral("highContrast"))->setChecked(m_highContrast);
@@ -112,6 +119,8 @@ MainWindow::~MainWindow()
 {
     delete m_wizard; // before the controller it drives
     delete m_syncDialog;
+    delete m_auditViewer; // they read the controller's journal and audit trail
+    delete m_reportDialog;
     // Before the monitor (a child created earlier, so destroyed first by ~QObject): the
     // recorder, notifier and webhook must not outlive the engine and network they use.
     delete m_profileScope;
@@ -119,11 +128,8 @@ MainWindow::~MainWindow()
 
 QString MainWindow::defaultHistoryPath()
 {
-    const QString overridden = qEnvironmentVariable("DRCONSOLE_HISTORY_FILE");
-    if (!overridden.isEmpty())
-        return overridden;
-    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
-        + QStringLiteral("/history.sqlite");
+    // core's: drctl's reports read the history the console writes.
+    return dr::defaultHistoryPath();
 }
 
 QAction *MainWindow::action(const QString &objectName) const
@@ -176,26 +182,25 @@ void MainWindow::createActions()
                 tr("Copy the search index from one region to the other")),
         &QAction::triggered, this, &MainWindow::openSyncIndexDialog);
 
-    // Placeholders: visible so operators learn where they will be, disabled with the reason.
-    struct Pending
-    {
-        const char *name;
-        QString text;
-        QKeySequence shortcut;
-        QString waitsFor;
-    };
-    const QList<Pending> pending {
-        { "exportReport", tr("&Export report\u2026"),
-            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
-            tr("compliance reports (drctl report)") },
-    };
-    for (const Pending &p : pending) {
-        QAction *a = make(QString::fromLatin1(p.name), p.text, p.shortcut);
-        const QString why = tr("Not available yet: waits for %1").arg(p.waitsFor);
-        a->setToolTip(why);
-        a->setStatusTip(why);
-        a->setEnabled(false);
-    }
+    // Reports: enabled once the profile's journal is open (updateReportActions()).
+    QAction *exportReport = make(QStringLiteral("exportReport"), tr("&Export run report\u2026"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportReport->setStatusTip(tr("A compliance report of the run selected in the Runs list (else the latest)"));
+    exportReport->setToolTip(noProfile);
+    exportReport->setEnabled(false);
+    connect(exportReport, &QAction::triggered, this, [this] { openRunReport(); });
+    QAction *readiness = make(QStringLiteral("readinessReport"), tr("&Readiness report\u2026"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    readiness->setStatusTip(tr("The posture now and over a period: uptime, worst lags, certificates, drills"));
+    readiness->setToolTip(noProfile);
+    readiness->setEnabled(false);
+    connect(readiness, &QAction::triggered, this, &MainWindow::openReadinessReport);
+    QAction *audit = make(QStringLiteral("auditTrail"), tr("&Audit trail\u2026"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    audit->setStatusTip(tr("Browse, filter and verify the profile's tamper-evident audit trail"));
+    audit->setToolTip(noProfile);
+    audit->setEnabled(false);
+    connect(audit, &QAction::triggered, this, &MainWindow::openAuditViewer);
     QAction *contrast = make(QStringLiteral("highContrast"), tr("&High-contrast theme"),
         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
     contrast->setCheckable(true);
@@ -213,10 +218,16 @@ void MainWindow::createActions()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(refresh);
     view->addAction(contrast);
-    m_viewMenu = view; // the History dock's toggle joins it once the dock exists
+    view->addAction(audit);
+    m_viewMenu = view; // the History and Runs docks' toggles join it once the docks exist
     QMenu *ops = menuBar()->addMenu(tr("&Operations"));
     for (const char *name : { "failover", "failback", "drill", "syncIndex" })
         ops->addAction(m_actions.value(QString::fromLatin1(name)));
+    QMenu *reports = menuBar()->addMenu(tr("&Reports"));
+    reports->addAction(exportReport);
+    reports->addAction(readiness);
+    reports->addSeparator();
+    reports->addAction(audit);
 
     QToolBar *tools = addToolBar(tr("Main"));
     tools->setObjectName(QStringLiteral("mainToolBar"));
@@ -307,6 +318,8 @@ void MainWindow::createContent()
     centralLayout->setContentsMargins(0, 0, 0, 0);
     centralLayout->setSpacing(0);
     centralLayout->addWidget(m_banner);
+    m_drillStatus = new DrillStatus(central);
+    centralLayout->addWidget(m_drillStatus);
     centralLayout->addWidget(m_stack, 1);
     setCentralWidget(central);
 
@@ -348,6 +361,27 @@ void MainWindow::createHistoryDock()
     toggle->setStatusTip(tr("Show or hide the history charts"));
     m_actions.insert(toggle->objectName(), toggle);
     m_viewMenu->addSeparator();
+    m_viewMenu->addAction(toggle);
+}
+
+void MainWindow::createRunsDock()
+{
+    m_runsView = new RunsView(this);
+    connect(m_runsView, &RunsView::exportReportRequested, this, [this](const QString &id) { openRunReport(id); });
+    connect(m_runsView, &RunsView::runChanged, this, &MainWindow::refreshDrillStatus);
+    m_runsDock = new QDockWidget(tr("Runs"), this);
+    m_runsDock->setObjectName(QStringLiteral("runsDock"));
+    m_runsDock->setWidget(m_runsView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_runsDock);
+    // Beside the history as a tab: at 1280x800 two docks stacked would squeeze the panels.
+    tabifyDockWidget(m_historyDock, m_runsDock);
+    m_historyDock->raise();
+    QAction *toggle = m_runsDock->toggleViewAction();
+    toggle->setObjectName(QStringLiteral("showRuns"));
+    toggle->setText(tr("R&uns"));
+    toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U));
+    toggle->setStatusTip(tr("Show or hide the runs: failovers, failbacks and drills with their steps and log"));
+    m_actions.insert(toggle->objectName(), toggle);
     m_viewMenu->addAction(toggle);
 }
 
@@ -723,6 +757,11 @@ void MainWindow::createController(const Profile &profile)
         m_wizard->deleteLater(); // it belongs to the previous profile's controller (not running)
     if (m_syncDialog)
         m_syncDialog->deleteLater();
+    // At once: they read the previous controller's journal and audit trail.
+    delete m_auditViewer;
+    delete m_reportDialog;
+    m_runsView->setController(nullptr);
+    m_drillStatus->clear();
     delete m_controller;
     m_controllerReady = false;
     m_controllerError.clear();
@@ -740,6 +779,8 @@ void MainWindow::createController(const Profile &profile)
     connect(m_controller, &FailoverController::runFinished, this, [this] {
         checkRuns();
         updateOperationActions();
+        m_runsView->refresh();
+        refreshDrillStatus();
     });
     m_controller->prepare([this, controller](Result<void> ready) {
         if (!controller || controller != m_controller)
@@ -749,7 +790,9 @@ void MainWindow::createController(const Profile &profile)
             m_controllerError = ready.error();
             m_banner->showError(tr("Failovers are unavailable: %1").arg(ready.error()));
         } else {
+            m_runsView->setController(m_controller);
             checkRuns();
+            refreshDrillStatus();
         }
         updateOperationActions();
     });
@@ -806,6 +849,7 @@ void MainWindow::updateOperationActions()
         a->setEnabled(whyNot.isEmpty());
         a->setToolTip(whyNot.isEmpty() ? a->statusTip() : whyNot);
     };
+    updateReportActions();
     if (!m_monitor) {
         for (QAction *a : { failover, failback, drill, sync })
             set(a, tr("Open a profile first"));
@@ -905,6 +949,117 @@ void MainWindow::openSyncIndexDialog()
     m_syncDialog = new SyncIndexDialog(profile, from, to, this);
     m_syncDialog->setAttribute(Qt::WA_DeleteOnClose);
     m_syncDialog->open();
+}
+
+void MainWindow::updateReportActions()
+{
+    QString whyNot;
+    if (!m_monitor)
+        whyNot = tr("Open a profile first");
+    else if (!m_controller || (!m_controllerReady && m_controllerError.isEmpty()))
+        whyNot = tr("Opening the run journal and the audit trail\u2026");
+    else if (!m_controllerReady)
+        whyNot = tr("Unavailable: %1").arg(m_controllerError);
+    for (const char *name : { "exportReport", "readinessReport" }) {
+        QAction *a = m_actions.value(QString::fromLatin1(name));
+        a->setEnabled(whyNot.isEmpty());
+        a->setToolTip(whyNot.isEmpty() ? a->statusTip() : whyNot);
+    }
+    // Listing needs no key: the trail can be read even when failovers are unavailable.
+    QAction *audit = m_actions.value(QStringLiteral("auditTrail"));
+    audit->setEnabled(m_monitor != nullptr);
+    audit->setToolTip(m_monitor ? audit->statusTip() : tr("Open a profile first"));
+}
+
+AuditViewer *MainWindow::auditViewer() const
+{
+    return m_auditViewer;
+}
+
+ReportExportDialog *MainWindow::reportExportDialog() const
+{
+    return m_reportDialog;
+}
+
+ReportExportDialog *MainWindow::showReportDialog()
+{
+    if (!m_controller || !m_controllerReady)
+        return nullptr;
+    if (m_reportDialog) {
+        m_reportDialog->show();
+        m_reportDialog->raise();
+        m_reportDialog->activateWindow();
+        return m_reportDialog;
+    }
+    const QPointer<FailoverController> controller = m_controller;
+    m_reportDialog = new ReportExportDialog([this, controller] {
+        report::ReportSources sources;
+        if (!controller)
+            return sources; // the dialog says no journal is open
+        sources.profile = &controller->profile();
+        sources.journal = controller->journal();
+        sources.audit = controller->audit();
+        sources.history = m_history->isOpen() ? m_history : nullptr;
+        sources.statusSnapshot = m_snapshot;
+        sources.generator = tr("DR Console %1 on %2").arg(QStringLiteral(DR_VERSION), QSysInfo::machineHostName());
+        return sources;
+    }, this);
+    m_reportDialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_reportDialog->open();
+    return m_reportDialog;
+}
+
+void MainWindow::openRunReport(const QString &runId)
+{
+    QString id = runId.isEmpty() ? m_runsView->selectedRunId() : runId;
+    if (id.isEmpty() && m_controller && m_controllerReady) {
+        if (const auto latest = m_controller->journal()->runs(1); latest && !latest->isEmpty())
+            id = latest->first().id;
+    }
+    if (ReportExportDialog *dialog = showReportDialog())
+        dialog->showRun(id); // an empty id: the dialog asks for one
+}
+
+void MainWindow::openReadinessReport()
+{
+    if (ReportExportDialog *dialog = showReportDialog())
+        dialog->showReadiness(90);
+}
+
+void MainWindow::openAuditViewer()
+{
+    if (!m_monitor)
+        return;
+    if (m_auditViewer) {
+        m_auditViewer->show();
+        m_auditViewer->raise();
+        m_auditViewer->activateWindow();
+        return;
+    }
+    // With the controller's trail (and key) the chain can be verified; without it (no
+    // keychain, say) the entries are still listed from the file.
+    m_auditViewer = m_controller && m_controllerReady && m_controller->audit()
+        ? new AuditViewer(m_controller->audit(), this)
+        : new AuditViewer(AuditTrail::defaultPath(m_monitor->profile()), this);
+    m_auditViewer->setAttribute(Qt::WA_DeleteOnClose);
+    m_auditViewer->open();
+}
+
+void MainWindow::refreshDrillStatus()
+{
+    if (!m_controller || !m_controllerReady) {
+        m_drillStatus->clear();
+        return;
+    }
+    const auto schedule = report::drillSchedule(m_controller->profile(), *m_controller->journal(),
+        QDateTime::currentDateTimeUtc());
+    if (!schedule) {
+        m_drillStatus->clear();
+        logMessage({}, tr("drills"), QStringLiteral("unknown"),
+            tr("The drill schedule could not be checked: %1").arg(schedule.error()));
+        return;
+    }
+    m_drillStatus->setSchedule(*schedule);
 }
 
 void MainWindow::setHighContrast(bool on)

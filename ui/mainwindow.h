@@ -24,6 +24,12 @@
 // tooltips saying why when not; Sync index opens the SyncIndexDialog. The RunBanner above
 // the panels shows a run in progress, or an interrupted or halted run (at profile open and
 // whenever a run ends) with Resume and Roll back.
+//
+// Reports (issue 6): a "Runs" dock (RunsView over the controller's journal, refreshed when a
+// run finishes), the Reports menu (Export run report… for the run selected in the dock, else
+// the latest; Readiness report…) opening the ReportExportDialog, the Audit trail viewer
+// (View menu), and the drill warning under the banner (DrillStatus, from the profile's drill
+// schedule, refreshed when the profile opens and whenever a run finishes or gets a verdict).
 
 #include "failover/gates.h"
 #include "historychartview.h"
@@ -69,11 +75,15 @@ class ReplicationPanel;
 class RunBanner;
 class SyncIndexDialog;
 class TrayNotifier;
+class AuditViewer;
+class DrillStatus;
+class ReportExportDialog;
+class RunsView;
 
 struct MainWindowOptions
 {
-    // The history file. Empty: $DRCONSOLE_HISTORY_FILE when set, else history.sqlite in the
-    // application's local data folder (AppLocalDataLocation).
+    // The history file. Empty: dr::defaultHistoryPath() ($DRCONSOLE_HISTORY_FILE when set,
+    // else the file drctl's reports read too).
     QString historyPath;
 };
 
@@ -123,6 +133,19 @@ public:
     // Looks for a run in progress, interrupted or halted and shows it in the banner.
     void checkRuns();
 
+    // Reports (see the header comment).
+    RunsView *runsView() const { return m_runsView; }
+    QDockWidget *runsDock() const { return m_runsDock; }
+    DrillStatus *drillStatus() const { return m_drillStatus; }
+    AuditViewer *auditViewer() const;
+    ReportExportDialog *reportExportDialog() const;
+    // Empty runId: the run selected in the Runs dock, else the latest run.
+    void openRunReport(const QString &runId = {});
+    void openReadinessReport();
+    void openAuditViewer();
+    // Re-reads the drill schedule against the journal and shows or hides the warning.
+    void refreshDrillStatus();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
 
@@ -148,6 +171,9 @@ private:
     void createController(const Profile &profile);
     void updateOperationActions();
     void showWizard(FailoverWizard *wizard);
+    void createRunsDock();
+    ReportExportDialog *showReportDialog();
+    void updateReportActions();
 
     Settings *m_settings;
     StatusMonitor *m_monitor = nullptr;
@@ -194,6 +220,12 @@ private:
     RunBanner *m_banner = nullptr;
     QPointer<FailoverWizard> m_wizard;
     QPointer<SyncIndexDialog> m_syncDialog;
+
+    QDockWidget *m_runsDock = nullptr;
+    RunsView *m_runsView = nullptr;
+    DrillStatus *m_drillStatus = nullptr;
+    QPointer<AuditViewer> m_auditViewer;
+    QPointer<ReportExportDialog> m_reportDialog;
 };
 
 } // namespace dr::ui
