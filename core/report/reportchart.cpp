@@ -231,7 +231,7 @@ QImage renderChart(const Chart &chart, int widthPx, int heightPx)
         painter.setPen(ink);
         painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4));
         const QDateTime at = QDateTime::fromMSecsSinceEpoch(t, Qt::UTC);
-        const QString label = at.toString(tStep >= 60'000 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss"));
+        const QString label = at.toString(QStringLiteral("HH:mm:ss"));
         const qreal lw = fm.horizontalAdvance(label) + 4;
         painter.drawText(QRectF(x - lw / 2, plot.bottom() + 5, lw, fm.height()), Qt::AlignCenter, label);
         if (spansDays && at.date() != lastDate) {
