@@ -293,6 +293,7 @@ void RunsView::openVerdictDialog()
             error->setText(why);
             error->setVisible(true);
         };
+        error->setVisible(false); // a reason from an earlier try no longer holds
         if (!pass->isChecked() && !fail->isChecked())
             return refuse(tr("Choose Pass or Fail."));
         if (name->text().trimmed().isEmpty() || passphrase->text().isEmpty())
