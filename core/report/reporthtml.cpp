@@ -304,14 +304,11 @@ QString auditEntries(const QList<AuditEntry> &entries, const QDate &runDate, Tar
                                         "<th width=\"14%\">Hash</th></tr></thead>\n");
     QString html;
     html.reserve(entries.size() * 300);
+    html += tableOpen(QStringLiteral("grid audit")) + head;
     for (qsizetype i = 0; i < entries.size(); ++i) {
-        if (i % kAuditRowsPerTable == 0) {
-            if (i > 0)
-                html += QStringLiteral("</table>\n");
-            // One table in a browser (it does not care); pieces for QTextDocument.
-            if (i == 0 || target == Target::TextDocument)
-                html += tableOpen(QStringLiteral("grid audit")) + (i == 0 ? head : QString());
-        }
+        // One table in a browser (it does not care); pieces for QTextDocument.
+        if (target == Target::TextDocument && i > 0 && i % kAuditRowsPerTable == 0)
+            html += QStringLiteral("</table>\n") + tableOpen(QStringLiteral("grid audit"));
         const AuditEntry &e = entries.at(i);
         html += QStringLiteral("<tr><td class=\"num\" width=\"7%\">") + QString::number(e.seq)
                 + QStringLiteral("</td><td width=\"14%\">") + esc(entryTime(e.at, runDate))

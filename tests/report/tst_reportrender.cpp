@@ -421,6 +421,14 @@ void tst_ReportRender::htmlIsSelfContained()
     QVERIFY(html.contains(QStringLiteral("lag is from a known backfill")));
     QVERIFY(html.contains(QStringLiteral("Drill met its objectives.")));
     QVERIFY(html.trimmed().endsWith(QStringLiteral("</html>")));
+
+    // Balanced: every element that was opened is closed (a browser would guess otherwise).
+    for (const QString &tag : {QStringLiteral("table"), QStringLiteral("thead"), QStringLiteral("tr"), QStringLiteral("td"),
+                              QStringLiteral("th"), QStringLiteral("p"), QStringLiteral("span"), QStringLiteral("h2")}) {
+        const QRegularExpression open(QStringLiteral("<%1[\\s>]").arg(tag));
+        QCOMPARE(html.count(open), html.count(QStringLiteral("</%1>").arg(tag)));
+    }
+    QCOMPARE(html.count(QStringLiteral("<table class=\"grid audit\"")), 1);
 }
 
 void tst_ReportRender::htmlReadiness()
