@@ -416,6 +416,18 @@ private:
         // seek, not a walk from the first key).
         if (f.key && value.typeId() == QMetaType::QString && !value.toString().isNull())
             return column + QLatin1Char(' ') + sqlOps.value(op) + QStringLiteral(" ?");
+        // Other columns may be null, and a null must compare false (not null, which NOT
+        // would keep null); "IS NOT NULL" does that where COALESCE would hide the column from
+        // its index. A lower bound on a date is a client reading what changed since a
+        // watermark, a small slice: the hint makes SQLite seek the date's index and sort that
+        // slice rather than walk the whole table in the order asked for.
+        if (!value.isNull() && !(value.typeId() == QMetaType::QString && value.toString().isNull())) {
+            QString compare = column + QLatin1Char(' ') + sqlOps.value(op) + QStringLiteral(" ?");
+            if (f.type == FieldType::DateTimeOffset && (op == QLatin1String("gt") || op == QLatin1String("ge")))
+                compare = QStringLiteral("likelihood(") + compare + QStringLiteral(", 0.01)");
+            return QLatin1Char('(') + compare + QStringLiteral(" AND ") + column
+                + QStringLiteral(" IS NOT NULL)");
+        }
         return QStringLiteral("COALESCE(") + column + QLatin1Char(' ') + sqlOps.value(op)
             + QStringLiteral(" ?, 0)");
     }
@@ -472,8 +484,13 @@ private:
             m_binds << p;
             marks << QStringLiteral("?");
         }
-        return QStringLiteral("COALESCE(d.") + IndexDefinition::column(field->field)
-            + QStringLiteral(" IN (") + marks.join(QLatin1Char(',')) + QStringLiteral("), 0)");
+        // As for comparisons: no COALESCE, so that SQLite looks the values up in the column's
+        // index (the key's, for "these documents") instead of reading every document.
+        const QString column = QStringLiteral("d.") + IndexDefinition::column(field->field);
+        const QString in = column + QStringLiteral(" IN (") + marks.join(QLatin1Char(',')) + QLatin1Char(')');
+        if (m_def.fields().at(field->field).key)
+            return in;
+        return QLatin1Char('(') + in + QStringLiteral(" AND ") + column + QStringLiteral(" IS NOT NULL)");
     }
 
     QString m_text;

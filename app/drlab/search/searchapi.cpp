@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QRegularExpression>
 #include <QSet>
 #include <QUuid>
@@ -169,6 +170,73 @@ HttpResponse json(int status, const QJsonValue &value)
     r.body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
                              : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
     return r;
+}
+
+// A string as QJsonDocument writes it (UTF-8, quotes, backslashes and controls escaped).
+void appendJsonString(QByteArray &out, const QString &s)
+{
+    out += '"';
+    for (const char c : s.toUtf8()) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            switch (c) {
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            }
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+// The search answer: `head` (the @odata/@search annotations, which all sort before "value",
+// as QJsonDocument would order them) and the hits written one by one. A page of keys alone is
+// written straight from the keys, without an object per hit.
+QByteArray searchAnswer(const QJsonObject &head, const SearchResults &results)
+{
+    QByteArray body = QJsonDocument(head).toJson(QJsonDocument::Compact);
+    body.chop(1); // the closing brace
+    if (body.size() > 1)
+        body += ',';
+    body += "\"value\":[";
+    const bool keys = !results.keyField.isEmpty();
+    if (keys)
+        body.reserve(body.size() + results.hits.size() * (40 + results.keyField.size()));
+    bool first = true;
+    for (const SearchHit &hit : results.hits) {
+        if (!first)
+            body += ',';
+        first = false;
+        if (keys) {
+            body += "{\"@search.score\":";
+            body += QByteArray::number(hit.score, 'g', QLocale::FloatingPointShortest);
+            body += ',';
+            appendJsonString(body, results.keyField);
+            body += ':';
+            appendJsonString(body, hit.key);
+            body += '}';
+            continue;
+        }
+        QJsonObject doc = hit.document;
+        doc.insert(QStringLiteral("@search.score"), hit.score);
+        if (!hit.highlights.isEmpty())
+            doc.insert(QStringLiteral("@search.highlights"), hit.highlights);
+        body += QJsonDocument(doc).toJson(QJsonDocument::Compact);
+    }
+    body += "]}";
+    return body;
 }
 
 HttpResponse error(const SearchError &e)
@@ -785,6 +853,7 @@ HttpResponse SearchApi::handle(const QByteArray &method, const QUrl &url,
                                         : std::min(DefaultPageSize, m_maxPageSize);
             const bool mayContinue = !req.top || *req.top > page;
             req.options.skip = int(req.skip);
+            req.options.keysOnly = true; // searchAnswer() writes such hits
             req.options.limit = int(mayContinue ? page + 1 : page);
             auto results = m_store->search(route.index, req.options);
             if (!results)
@@ -801,15 +870,6 @@ HttpResponse SearchApi::handle(const QByteArray &method, const QUrl &url,
                 out.insert(QStringLiteral("@search.coverage"), 100.0);
             if (!req.options.facets.isEmpty())
                 out.insert(QStringLiteral("@search.facets"), results->facets);
-            QJsonArray value;
-            for (const SearchHit &hit : std::as_const(results->hits)) {
-                QJsonObject doc = hit.document;
-                doc.insert(QStringLiteral("@search.score"), hit.score);
-                if (!hit.highlights.isEmpty())
-                    doc.insert(QStringLiteral("@search.highlights"), hit.highlights);
-                value.append(doc);
-            }
-            out.insert(QStringLiteral("value"), value);
             if (more) {
                 const qint64 nextSkip = req.skip + page;
                 if (post) {
@@ -838,7 +898,9 @@ HttpResponse SearchApi::handle(const QByteArray &method, const QUrl &url,
                             + parts.join(QLatin1Char('&'))));
                 }
             }
-            return json(200, out);
+            HttpResponse r;
+            r.body = searchAnswer(out, *results);
+            return r;
         }
         case Op::Unknown:
             break;

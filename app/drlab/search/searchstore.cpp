@@ -37,6 +37,20 @@ QString ftsTableName(qint64 id)
     return QStringLiteral("i%1_fts").arg(id);
 }
 
+// Sortable dates are how clients read what changed ("lastUpdated ge X", ordered): without an
+// index every such page walks the whole table. Named i<id>_... so that statistics count it.
+QStringList sortIndexStatements(qint64 id, const QList<FieldSpec> &fields)
+{
+    QStringList out;
+    for (int i = 0; i < fields.size(); ++i) {
+        const FieldSpec &f = fields.at(i);
+        if (f.sortable && !f.key && !f.collection && f.type == FieldType::DateTimeOffset)
+            out << QStringLiteral("CREATE INDEX IF NOT EXISTS i%1_%2 ON %3(%2)")
+                       .arg(QString::number(id), IndexDefinition::column(i), docsTable(id));
+    }
+    return out;
+}
+
 QString columnType(const FieldSpec &f)
 {
     if (f.isVector())
@@ -384,6 +398,13 @@ SearchStore::SearchStore(const QString &path)
         m_indexes.insert(
             def->name(), Index { q.value(0).toLongLong(), *def, q.value(3).toLongLong() });
     }
+    // Stores written before the sortable dates were indexed get their indexes now.
+    for (const Index &index : std::as_const(m_indexes)) {
+        for (const QString &statement : sortIndexStatements(index.id, index.definition.fields())) {
+            if (!exec(statement))
+                return;
+        }
+    }
     m_open = true;
 }
 
@@ -462,6 +483,10 @@ SearchResult<void> SearchStore::createTables(const Index &index) const
     if (!exec(QStringLiteral("CREATE TABLE %1(%2)")
                   .arg(docsTable(index.id), columns.join(QStringLiteral(", ")))))
         return sqlFailure(QStringLiteral("cannot create the documents table"));
+    for (const QString &statement : sortIndexStatements(index.id, def.fields())) {
+        if (!exec(statement))
+            return sqlFailure(QStringLiteral("cannot index a sortable field"));
+    }
     const QStringList searchable = def.searchableFields();
     if (!searchable.isEmpty()) {
         QStringList ftsColumns;
@@ -576,6 +601,10 @@ SearchResult<QJsonObject> SearchStore::createIndex(
             && !exec(QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3")
                          .arg(docsTable(existing->id), IndexDefinition::column(i), columnType(f))))
             return rollback(sqlFailure(QStringLiteral("cannot add field")));
+    }
+    for (const QString &statement : sortIndexStatements(existing->id, newFields)) {
+        if (!exec(statement))
+            return rollback(sqlFailure(QStringLiteral("cannot index a sortable field")));
     }
     Index updated { existing->id, *def, existing->etag + 1 };
     if (newSearchable) {
@@ -1226,11 +1255,17 @@ SearchResult<SearchResults> SearchStore::search(
         m_error = highlight.lastError().text();
         return sqlFailure(QStringLiteral("cannot prepare highlighting"));
     }
+    const bool keysOnlyHits = keyOnly && options.keysOnly && !highlighting;
+    if (keysOnlyHits)
+        results.keyField = keyName;
     while (q.next()) {
         SearchHit hit;
         hit.score = q.value(2).toDouble();
-        hit.document = keyOnly ? QJsonObject { { keyName, q.value(1).toString() } }
-                               : project(parseDocument(q.value(1).toByteArray()), *select, def);
+        if (keysOnlyHits)
+            hit.key = q.value(1).toString();
+        else
+            hit.document = keyOnly ? QJsonObject { { keyName, q.value(1).toString() } }
+                                   : project(parseDocument(q.value(1).toByteArray()), *select, def);
         if (highlighting) {
             for (int i = 0; i < highlightColumns.size(); ++i) {
                 highlight.addBindValue(options.highlightPreTag);

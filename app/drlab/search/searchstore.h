@@ -73,12 +73,16 @@ struct SearchOptions
     QString scoringProfile; // empty: the index's default profile
     QList<VectorQuery> vectorQueries;
     bool vectorPostFilter = false;
+    // When select is the key field alone: hits carry `key` and an empty document (a page of
+    // keys is how a client diffs two indexes; building an object per key is most of its cost).
+    bool keysOnly = false;
 };
 
 struct SearchHit
 {
     double score = 1.0;
-    QJsonObject document; // the selected fields
+    QJsonObject document; // the selected fields (empty with SearchOptions::keysOnly)
+    QString key; // with SearchOptions::keysOnly, when select is the key field alone
     QJsonObject highlights; // field -> [fragments]; empty when nothing is highlighted
 };
 
@@ -87,6 +91,7 @@ struct SearchResults
     QList<SearchHit> hits;
     std::optional<qint64> count; // set when includeCount
     QJsonObject facets; // field -> [{"count", "value"}], for requested facets
+    QString keyField; // set when the hits carry only their key (SearchOptions::keysOnly)
 };
 
 class SearchStore
