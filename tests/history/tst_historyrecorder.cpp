@@ -52,7 +52,9 @@ void tst_HistoryRecorder::recordsLatencyAndLags()
 
     QCOMPARE(store.seriesKeys(), (QStringList{QStringLiteral("indexSync/lagDocuments"), QStringLiteral("indexSync/lagSeconds"),
                                               QStringLiteral("latency/replication/storage"), QStringLiteral("latency/sync/index"),
-                                              QStringLiteral("latency/west/bot-api"), QStringLiteral("replication/lagSeconds")}));
+                                              QStringLiteral("latency/west/bot-api"), QStringLiteral("replication/lagSeconds"),
+                                              QStringLiteral("up/replication/storage"), QStringLiteral("up/sync/index"),
+                                              QStringLiteral("up/west/bot-api")}));
     const auto at = [&](const QString &key) {
         const auto points = store.query(key, clock.nowUtc().addSecs(-1), clock.nowUtc());
         return points && points->size() == 1 ? points->first().avg : -1.0;
@@ -61,6 +63,9 @@ void tst_HistoryRecorder::recordsLatencyAndLags()
     QCOMPARE(at(HistoryRecorder::indexLagDocumentsKey()), 12.0);
     QCOMPARE(at(HistoryRecorder::indexLagSecondsKey()), 30.5);
     QCOMPARE(at(HistoryRecorder::replicationLagSecondsKey()), 4.0);
+    // Up/down for uptime: the bot answered; replication answered once and failed once.
+    QCOMPARE(at(HistoryRecorder::upKey(QStringLiteral("west/bot-api"))), 1.0);
+    QCOMPARE(at(HistoryRecorder::upKey(QStringLiteral("replication/storage"))), 0.5);
 }
 
 QTEST_GUILESS_MAIN(tst_HistoryRecorder)

@@ -524,7 +524,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown key")
         << Edits{{QStringLiteral(R"~("name": "Contoso bot",)~"), QStringLiteral(R"~("name": "Contoso bot", "colour": "blue",)~")}}
         << QStringLiteral("/colour") << 3 << 26
-        << QStringLiteral(R"~(unknown key "colour"; expected one of: audit, certificates, description, environment, indexSync, name, notifications, objectives, operators, probeDefaults, regions, routing, runbook, schemaVersion, storageReplication, syntheticChat, tls)~");
+        << QStringLiteral(R"~(unknown key "colour"; expected one of: audit, certificates, description, drills, environment, indexSync, name, notifications, objectives, operators, probeDefaults, regions, routing, runbook, schemaVersion, storageReplication, syntheticChat, tls)~");
     QTest::newRow("misspelt key")
         << Edits{{QStringLiteral(R"~("certificateCriticalDays": 7)~"), QStringLiteral(R"~("certificateCriticalDay": 7)~")}}
         << QStringLiteral("/objectives/certificateCriticalDay") << 10 << 5
