@@ -136,24 +136,29 @@ void IndexSync::start(std::function<void(Result<IndexSyncReport>)> done)
         finish(fail(QStringLiteral("cancelled after 0 documents copied")));
         return;
     }
-    // Statistics need an admin key: a key that may not write is found before anything moves.
+    // Reading the index definition needs an admin key: a key that may not write is found
+    // before anything moves. A delta's key scan only reads, so it runs meanwhile; what it
+    // found waits for the check before deleting or copying.
     m_progress.phase = QStringLiteral("scanning");
     ++m_pendingOps;
-    m_target->stats([this](Result<QJsonObject> stats) {
+    m_target->definition([this](Result<QJsonObject> definition) {
         --m_pendingOps;
-        if (!stats) {
-            stop(stats.error().startsWith(QStringLiteral("HTTP 403"))
-                     ? QStringLiteral("%1 cannot be written with the key given (index sync needs its admin key): %2").arg(m_targetName, stats.error())
-                     : QStringLiteral("%1 does not answer: %2").arg(m_targetName, stats.error()));
+        if (!definition) {
+            stop(definition.error().startsWith(QStringLiteral("HTTP 403"))
+                     ? QStringLiteral("%1 cannot be written with the key given (index sync needs its admin key): %2").arg(m_targetName, definition.error())
+                     : QStringLiteral("%1 does not answer: %2").arg(m_targetName, definition.error()));
             return;
         }
         if (haltIfStopping())
             return;
+        m_writeChecked = true;
         if (m_options.full)
             startCopy();
-        else
-            scanKeys();
+        else if (m_afterWriteCheck)
+            std::exchange(m_afterWriteCheck, {})();
     });
+    if (!m_options.full)
+        scanKeys();
 }
 
 void IndexSync::cancel()
@@ -265,6 +270,7 @@ void IndexSync::scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who)
         }
         if (haltIfStopping())
             return;
+        keys->reserve(qsizetype(std::min<qint64>(*n, 10000000)));
         // One page in flight per index would leave the service and this client waiting on
         // each other's round trips.
         const int ranges = int(std::clamp<qint64>(*n / m_options.keysPerRange, 1, m_options.concurrency));
@@ -322,24 +328,44 @@ void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QStrin
 
 void IndexSync::scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const QString &who)
 {
-    scanPage(
-        range,
-        [this, keys](const QList<QJsonObject> &docs, std::optional<qint64>) {
-            for (const QJsonObject &d : docs)
-                keys->insert(d.value(m_settings.keyField).toString());
-        },
-        [this, side, range, keys, who] {
-            if (!range->done) {
-                scanKeyRange(side, range, keys, who);
+    SearchQuery q;
+    q.filter = pageFilter(m_settings.keyField, range->filter, range->lastKey);
+    q.orderBy = m_settings.keyField + QStringLiteral(" asc");
+    q.select = {m_settings.keyField};
+    q.top = kPageSize;
+    range->inFlight = true;
+    ++m_pendingOps;
+    range->client->keyPage(q, m_settings.keyField, [this, side, range, keys, who](Result<KeyPage> page) {
+        --m_pendingOps;
+        range->inFlight = false;
+        if (!page) {
+            stop(QStringLiteral("reading %1 failed while %2: %3").arg(who, m_progress.phase, page.error()));
+            return;
+        }
+        if (haltIfStopping())
+            return;
+        if (!page->keys.isEmpty()) {
+            const QString last = page->keys.constLast();
+            // Without a key past the last one the next page would repeat this one forever.
+            if (last.isEmpty() || last == range->lastKey) {
+                stop(QStringLiteral("%1 answered a page whose last document has no usable key field \"%2\"").arg(who, m_settings.keyField));
                 return;
             }
-            if (--side->rangesLeft > 0)
-                return;
-            side->done = true;
-            if (m_sourceScan->done && m_targetScan->done)
-                afterKeyScan();
-        },
-        who);
+            range->lastKey = last;
+        }
+        range->done = page->keys.size() < kPageSize && !page->more;
+        for (const QString &k : std::as_const(page->keys))
+            keys->insert(k);
+        if (!range->done) {
+            scanKeyRange(side, range, keys, who);
+            return;
+        }
+        if (--side->rangesLeft > 0)
+            return;
+        side->done = true;
+        if (m_sourceScan->done && m_targetScan->done)
+            afterKeyScan();
+    });
 }
 
 void IndexSync::afterKeyScan()
@@ -347,6 +373,10 @@ void IndexSync::afterKeyScan()
     if (m_options.full) {
         // Called once the copy is done: every key the target has and the source has not.
         deleteKeys(missingFrom(m_targetKeys, m_sourceKeys), [this] { verify(); });
+        return;
+    }
+    if (!m_writeChecked) {
+        m_afterWriteCheck = [this] { afterKeyScan(); };
         return;
     }
     // Deletions come before the watermark is read: a document only the target has may carry

@@ -182,6 +182,8 @@ private:
     int m_pendingOps = 0;          // requests in flight, reads and writes
     std::function<void()> m_phaseDone; // runs when the phase's reads and writes are all done
     bool m_readsDone = true;
+    bool m_writeChecked = false;       // the target answered the admin-only request
+    std::function<void()> m_afterWriteCheck; // the delta's next step, when its scan ends first
 
     QList<Batch> m_queue;
     int m_inFlight = 0;

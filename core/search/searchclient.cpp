@@ -1,7 +1,10 @@
 #include "searchclient.h"
 
 #include <QJsonDocument>
+#include <QStringList>
 #include <QUrlQuery>
+
+#include <cctype>
 
 namespace dr {
 
@@ -73,7 +76,7 @@ QString SearchClient::odataString(const QString &value)
     return u'\'' + quoted + u'\'';
 }
 
-void SearchClient::page(const SearchQuery &query, std::function<void(Result<SearchPage>)> done)
+void SearchClient::search(const SearchQuery &query, std::function<void(Result<HttpReply>)> done)
 {
     QJsonObject body{{QStringLiteral("search"), query.search}, {QStringLiteral("top"), query.top}};
     if (!query.filter.isEmpty())
@@ -88,30 +91,280 @@ void SearchClient::page(const SearchQuery &query, std::function<void(Result<Sear
         body.insert(QStringLiteral("count"), true);
     post(url(QStringLiteral("/docs/search.post.search")), QJsonDocument(body).toJson(QJsonDocument::Compact), 64 * 1024 * 1024,
          [done](Result<HttpReply> reply) {
-             if (!reply) {
-                 done(std::unexpected(reply.error()));
-                 return;
-             }
-             if (reply->status != 200) {
+             if (reply && reply->status != 200)
                  done(fail(errorText(*reply)));
-                 return;
-             }
-             QJsonParseError error;
-             const QJsonObject o = QJsonDocument::fromJson(reply->body, &error).object();
-             if (error.error != QJsonParseError::NoError || !o.value(QStringLiteral("value")).isArray()) {
-                 done(fail(QStringLiteral("the search answer is not a JSON object with a \"value\" array")));
-                 return;
-             }
-             SearchPage page;
-             const QJsonArray value = o.value(QStringLiteral("value")).toArray();
-             page.documents.reserve(value.size());
-             for (const QJsonValue &v : value)
-                 page.documents.append(v.toObject());
-             const QJsonValue count = o.value(QStringLiteral("@odata.count"));
-             if (count.isDouble())
-                 page.count = count.toInteger();
-             page.more = o.contains(QStringLiteral("@search.nextPageParameters"));
-             done(std::move(page));
+             else
+                 done(std::move(reply));
+         });
+}
+
+void SearchClient::keyPage(const SearchQuery &query, const QString &keyField, std::function<void(Result<KeyPage>)> done)
+{
+    search(query, [done, keyField](Result<HttpReply> reply) {
+        if (!reply)
+            done(std::unexpected(reply.error()));
+        else
+            done(parseKeyPage(reply->body, keyField));
+    });
+}
+
+namespace {
+
+// Just enough of a JSON reader to pull the keys out of a search answer: it walks the text
+// once and skips every other value whole. Nesting is bounded; any malformed text is an error.
+class KeyPageReader
+{
+public:
+    KeyPageReader(const QByteArray &text, const QString &keyField)
+        : m_p(text.constData())
+        , m_end(text.constData() + text.size())
+        , m_keyField(keyField.toUtf8())
+    {}
+
+    bool read(KeyPage *page)
+    {
+        if (!consume('{'))
+            return false;
+        bool sawValue = false;
+        if (consume('}'))
+            return false;
+        do {
+            QByteArray name;
+            if (!string(&name) || !consume(':'))
+                return false;
+            if (name == "value") {
+                if (!results(page))
+                    return false;
+                sawValue = true;
+            } else {
+                if (name == "@search.nextPageParameters")
+                    page->more = true;
+                if (!skip(0))
+                    return false;
+            }
+        } while (consume(','));
+        if (!consume('}'))
+            return false;
+        space();
+        return sawValue && m_p == m_end;
+    }
+
+    QString error;
+
+private:
+    bool results(KeyPage *page)
+    {
+        if (!consume('['))
+            return false;
+        if (consume(']'))
+            return true;
+        do {
+            if (!consume('{'))
+                return false;
+            bool found = false;
+            if (!consume('}')) {
+                do {
+                    QByteArray name;
+                    if (!string(&name) || !consume(':'))
+                        return false;
+                    space();
+                    if (name == m_keyField && m_p < m_end && *m_p == '"') {
+                        QByteArray key;
+                        if (!string(&key))
+                            return false;
+                        page->keys.append(QString::fromUtf8(key));
+                        found = true;
+                    } else if (!skip(0)) {
+                        return false;
+                    }
+                } while (consume(','));
+                if (!consume('}'))
+                    return false;
+            }
+            if (!found) {
+                error = QStringLiteral("result %1 of the page has no string field \"%2\"")
+                            .arg(page->keys.size() + 1)
+                            .arg(QString::fromUtf8(m_keyField));
+                return false;
+            }
+        } while (consume(','));
+        return consume(']');
+    }
+
+    void space()
+    {
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
+            ++m_p;
+    }
+
+    bool consume(char c)
+    {
+        space();
+        if (m_p < m_end && *m_p == c) {
+            ++m_p;
+            return true;
+        }
+        return false;
+    }
+
+    static int hexDigit(char c)
+    {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    }
+
+    bool hex4(char32_t *out)
+    {
+        if (m_end - m_p < 4)
+            return false;
+        char32_t v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int d = hexDigit(m_p[i]);
+            if (d < 0)
+                return false;
+            v = v * 16 + char32_t(d);
+        }
+        m_p += 4;
+        *out = v;
+        return true;
+    }
+
+    // A string's UTF-8 bytes, escapes resolved.
+    bool string(QByteArray *out)
+    {
+        if (!consume('"'))
+            return false;
+        const char *start = m_p;
+        while (m_p < m_end && *m_p != '"' && *m_p != '\\' && static_cast<unsigned char>(*m_p) >= 0x20)
+            ++m_p;
+        out->append(start, m_p - start);
+        while (m_p < m_end) {
+            const char c = *m_p++;
+            if (c == '"')
+                return true;
+            if (static_cast<unsigned char>(c) < 0x20)
+                return false;
+            if (c != '\\') {
+                out->append(c);
+                continue;
+            }
+            if (m_p >= m_end)
+                return false;
+            const char e = *m_p++;
+            switch (e) {
+            case '"': out->append('"'); break;
+            case '\\': out->append('\\'); break;
+            case '/': out->append('/'); break;
+            case 'b': out->append('\b'); break;
+            case 'f': out->append('\f'); break;
+            case 'n': out->append('\n'); break;
+            case 'r': out->append('\r'); break;
+            case 't': out->append('\t'); break;
+            case 'u': {
+                char32_t u = 0;
+                if (!hex4(&u))
+                    return false;
+                if (u >= 0xD800 && u < 0xDC00) {
+                    char32_t low = 0;
+                    if (m_end - m_p < 2 || m_p[0] != '\\' || m_p[1] != 'u')
+                        return false;
+                    m_p += 2;
+                    if (!hex4(&low) || low < 0xDC00 || low > 0xDFFF)
+                        return false;
+                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+                } else if (u >= 0xDC00 && u <= 0xDFFF) {
+                    return false;
+                }
+                out->append(QString::fromUcs4(&u, 1).toUtf8());
+                break;
+            }
+            default:
+                return false;
+            }
+        }
+        return false;
+    }
+
+    // Skips one value of any kind.
+    bool skip(int depth)
+    {
+        if (depth > 64)
+            return false;
+        space();
+        if (m_p >= m_end)
+            return false;
+        const char c = *m_p;
+        if (c == '"') {
+            QByteArray ignored;
+            return string(&ignored);
+        }
+        if (c == '{' || c == '[') {
+            const char close = c == '{' ? '}' : ']';
+            ++m_p;
+            if (consume(close))
+                return true;
+            do {
+                if (c == '{') {
+                    QByteArray name;
+                    if (!string(&name) || !consume(':'))
+                        return false;
+                }
+                if (!skip(depth + 1))
+                    return false;
+            } while (consume(','));
+            return consume(close);
+        }
+        // A number, true, false or null.
+        const char *start = m_p;
+        while (m_p < m_end && (std::isalnum(static_cast<unsigned char>(*m_p)) || *m_p == '-' || *m_p == '+' || *m_p == '.'))
+            ++m_p;
+        return m_p > start;
+    }
+
+    const char *m_p;
+    const char *m_end;
+    QByteArray m_keyField;
+};
+
+} // namespace
+
+Result<KeyPage> SearchClient::parseKeyPage(const QByteArray &json, const QString &keyField)
+{
+    KeyPage page;
+    KeyPageReader reader(json, keyField);
+    if (!reader.read(&page))
+        return fail(reader.error.isEmpty() ? QStringLiteral("the search answer is not a JSON object with a \"value\" array") : reader.error);
+    return page;
+}
+
+void SearchClient::page(const SearchQuery &query, std::function<void(Result<SearchPage>)> done)
+{
+    search(query, [done](Result<HttpReply> reply) {
+        if (!reply) {
+            done(std::unexpected(reply.error()));
+            return;
+        }
+        QJsonParseError error;
+        const QJsonObject o = QJsonDocument::fromJson(reply->body, &error).object();
+        if (error.error != QJsonParseError::NoError || !o.value(QStringLiteral("value")).isArray()) {
+            done(fail(QStringLiteral("the search answer is not a JSON object with a \"value\" array")));
+            return;
+        }
+        SearchPage page;
+        const QJsonArray value = o.value(QStringLiteral("value")).toArray();
+        page.documents.reserve(value.size());
+        for (const QJsonValue &v : value)
+            page.documents.append(v.toObject());
+        const QJsonValue count = o.value(QStringLiteral("@odata.count"));
+        if (count.isDouble())
+            page.count = count.toInteger();
+        page.more = o.contains(QStringLiteral("@search.nextPageParameters"));
+        done(std::move(page));
          });
 }
 
@@ -163,6 +416,21 @@ void SearchClient::stats(std::function<void(Result<QJsonObject>)> done)
         const QJsonDocument doc = QJsonDocument::fromJson(reply->body);
         if (!doc.isObject())
             done(fail(QStringLiteral("the index statistics are not a JSON object")));
+        else
+            done(doc.object());
+    });
+}
+
+void SearchClient::definition(std::function<void(Result<QJsonObject>)> done)
+{
+    get(url(QString()), [done](Result<HttpReply> reply) {
+        if (!reply) {
+            done(std::unexpected(reply.error()));
+            return;
+        }
+        const QJsonDocument doc = QJsonDocument::fromJson(reply->body);
+        if (!doc.isObject())
+            done(fail(QStringLiteral("the index definition is not a JSON object")));
         else
             done(doc.object());
     });

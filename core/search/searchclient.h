@@ -49,6 +49,13 @@ struct SearchPage
     bool more = false;            // the service holds more results than this page
 };
 
+// A page of keys alone (a search with select = the key field), as an index diff reads it.
+struct KeyPage
+{
+    QStringList keys;  // in the service's order
+    bool more = false; // the service holds more results than this page
+};
+
 // One action's outcome in an index batch, as the service reports it.
 struct IndexItemResult
 {
@@ -73,6 +80,12 @@ public:
     // One page of results (search.post.search). Replies up to 64 MB are accepted: a page of
     // 1,000 large documents can exceed the default cap.
     void page(const SearchQuery &query, std::function<void(Result<SearchPage>)> done);
+    // The same request, answered with the keys alone: `keyField`'s value in each result.
+    // Reading 100,000 keys this way costs a fraction of building a JSON object per result.
+    void keyPage(const SearchQuery &query, const QString &keyField, std::function<void(Result<KeyPage>)> done);
+    // The keys of a search answer ({"value": [{..., keyField: "k"}, ...]}), read straight from
+    // the text; an error when it is not JSON of that shape or a result has no string key.
+    static Result<KeyPage> parseKeyPage(const QByteArray &json, const QString &keyField);
     // An index batch ({"value": actions}, at most 1,000 actions). 200 and 207 both answer
     // one result per action. A whole batch refused with 503 or 429 (the service is busy)
     // answers every action as failed with that status, so callers retry items one way;
@@ -81,6 +94,9 @@ public:
     // The index statistics ({"documentCount", "storageSize", ...}); needs the admin key,
     // which makes it the cheap way to learn whether a key may write.
     void stats(std::function<void(Result<QJsonObject>)> done);
+    // The index definition (GET /indexes/NAME); needs the admin key too, and unlike the
+    // statistics the service answers it without measuring the index.
+    void definition(std::function<void(Result<QJsonObject>)> done);
 
     // An OData string literal: 'value' with ' doubled.
     static QString odataString(const QString &value);
@@ -91,6 +107,7 @@ public:
     static QString errorText(const HttpReply &reply);
 
 private:
+    void search(const SearchQuery &query, std::function<void(Result<HttpReply>)> done);
     void get(const QUrl &url, std::function<void(Result<HttpReply>)> done);
     // POSTs a JSON body; answers the reply whatever its status (the caller judges it).
     void post(const QUrl &url, const QByteArray &body, qint64 maxReplyBytes, std::function<void(Result<HttpReply>)> done);

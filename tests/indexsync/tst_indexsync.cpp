@@ -62,6 +62,9 @@ private slots:
     void retryable();
     void missingFrom();
     void rangeFilter();
+    void parseKeyPage();
+    void parseKeyPageRefusesBadText_data();
+    void parseKeyPageRefusesBadText();
 
     void initTestCase();
     void cleanupTestCase();
@@ -162,6 +165,63 @@ void tst_IndexSync::rangeFilter()
     QCOMPARE(IndexSync::rangeFilter(id, bounds, 0), QStringLiteral("id lt 'b'"));
     QCOMPARE(IndexSync::rangeFilter(id, bounds, 1), QStringLiteral("id ge 'b' and id lt 'o''k'"));
     QCOMPARE(IndexSync::rangeFilter(id, bounds, 2), QStringLiteral("id ge 'o''k'"));
+}
+
+void tst_IndexSync::parseKeyPage()
+{
+    // Other fields and annotations of any shape are skipped; escapes are resolved.
+    const QByteArray text = R"({"@odata.count": 3, "@search.facets": {"c": [{"count": 1, "value": null}]},
+        "value": [ {"@search.score": 1.0, "id": "a-1", "tags": ["x", {"y": [true, false, -1.5e3]}]},
+                   {"id": "b\"q\u00e9\ud83d\ude00", "@search.score": 0.25},
+                   {"n": null, "id": "c=3"} ],
+        "@search.nextPageParameters": {"skip": 3}})";
+    const auto page = SearchClient::parseKeyPage(text, QStringLiteral("id"));
+    QVERIFY2(page, qPrintable(page ? QString() : page.error()));
+    QCOMPARE(page->keys, (QStringList{QStringLiteral("a-1"), QString::fromUtf8("b\"q\u00e9\U0001F600"), QStringLiteral("c=3")}));
+    QVERIFY(page->more);
+
+    const auto last = SearchClient::parseKeyPage(R"({"value":[]})", QStringLiteral("id"));
+    QVERIFY(last);
+    QVERIFY(last->keys.isEmpty());
+    QVERIFY(!last->more);
+
+    // The same answer read both ways, as the lab writes it.
+    QByteArray answer = "{\"value\":[";
+    QStringList expected;
+    for (int i = 0; i < 1000; ++i) {
+        expected << QStringLiteral("kb-%1").arg(i, 6, 10, QLatin1Char('0'));
+        answer += (i ? "," : "") + QJsonDocument(QJsonObject{{QStringLiteral("@search.score"), 1.0}, {QStringLiteral("id"), expected.last()}})
+                                        .toJson(QJsonDocument::Compact);
+    }
+    answer += "]}";
+    const auto big = SearchClient::parseKeyPage(answer, QStringLiteral("id"));
+    QVERIFY(big);
+    QCOMPARE(big->keys, expected);
+}
+
+void tst_IndexSync::parseKeyPageRefusesBadText_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("not json") << QByteArray("<html>busy</html>");
+    QTest::newRow("no value") << QByteArray(R"({"error":{"code":"x"}})");
+    QTest::newRow("value not an array") << QByteArray(R"({"value":{}})");
+    QTest::newRow("truncated") << QByteArray(R"({"value":[{"id":"a"},{"id":"b)");
+    QTest::newRow("trailing text") << QByteArray(R"({"value":[]} x)");
+    QTest::newRow("no key") << QByteArray(R"({"value":[{"id":"a"},{"other":"b"}]})");
+    QTest::newRow("key not a string") << QByteArray(R"({"value":[{"id":7}]})");
+    QTest::newRow("bad escape") << QByteArray(R"({"value":[{"id":"a\x"}]})");
+    QTest::newRow("lone surrogate") << QByteArray(R"({"value":[{"id":"\udc00"}]})");
+    QTest::newRow("control character") << QByteArray("{\"value\":[{\"id\":\"a\nb\"}]}");
+    QTest::newRow("too deep") << (QByteArray(R"({"value":[{"id":"a","x":)") + QByteArray(100, '[') + QByteArray(100, ']') + "}]}");
+}
+
+void tst_IndexSync::parseKeyPageRefusesBadText()
+{
+    QFETCH(QByteArray, text);
+    const auto page = SearchClient::parseKeyPage(text, QStringLiteral("id"));
+    QVERIFY(!page);
+    QVERIFY(!page.error().isEmpty());
 }
 
 // ---- on the lab ----
@@ -278,6 +338,14 @@ void tst_IndexSync::clientPagesAndBatches()
     QVERIFY(!(*page)->documents.first().contains(QStringLiteral("answer")));
     QVERIFY((*page)->count.has_value());
     QCOMPARE(*(*page)->count, count(kWest) - 10);
+    // The keys alone, read from the same answer without building documents.
+    const auto keys = awaitResult<KeyPage>([&](auto done) { reader.keyPage(q, QStringLiteral("id"), done); });
+    QVERIFY(keys && *keys);
+    QStringList pageKeys;
+    for (const QJsonObject &d : (*page)->documents)
+        pageKeys << d.value(QStringLiteral("id")).toString();
+    QCOMPARE((*keys)->keys, pageKeys);
+    QCOMPARE((*keys)->more, (*page)->more);
 
     // A query key may not write: the service's own words come back.
     const auto denied = awaitResult<QList<IndexItemResult>>(
