@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "audit/remoteaudit.h"
 
 #include "auditviewer.h"
 #include "certificatemodel.h"
@@ -791,6 +792,12 @@ void MainWindow::createController(const Profile &profile)
             m_banner->showError(tr("Failovers are unavailable: %1").arg(ready.error()));
         } else {
             m_runsView->setController(m_controller);
+            // The trail's copies in each region's storage: pushed after every append, and once
+            // a minute, so entries queued while storage was down go as soon as it is back.
+            if (RemoteAuditCopy *copies = m_controller->remoteAudit()) {
+                copies->setPeriodicPush(60 * 1000);
+                copies->pushSoon();
+            }
             checkRuns();
             refreshDrillStatus();
         }

@@ -1,5 +1,6 @@
 #include "failovercontroller.h"
 
+#include "audit/remoteaudit.h"
 #include "indexsync/indexsync.h"
 #include "logging/logging.h"
 #include "net/httpexchange.h"
@@ -45,6 +46,7 @@ struct FailoverController::Private
     QList<QSslCertificate> caCertificates;
     std::unique_ptr<RunJournal> journal;
     std::unique_ptr<AuditTrail> audit;
+    RemoteAuditCopy *remoteAudit = nullptr; // the off-workstation copies, pushed after appends
     std::unique_ptr<OperatorDirectory> operators;
     RunbookEngine *engine = nullptr;
     std::unique_ptr<RoutingSwitch> routing;
@@ -69,6 +71,8 @@ struct FailoverController::Private
             return;
         if (const auto r = audit->append(kind, actor, run, summary, data); !r)
             log::get("audit")->error("cannot append to the audit trail: {}", r.error().toStdString());
+        else if (remoteAudit)
+            remoteAudit->pushSoon(); // best effort: never blocks or fails the run
     }
 
     // A fresh status snapshot (one sample of every probe), reused for kSnapshotReuseMs so the
@@ -810,6 +814,7 @@ void FailoverController::prepare(std::function<void(Result<void>)> done)
             done(fail(ok.error()));
             return;
         }
+        d->remoteAudit = new RemoteAuditCopy(d->profile, *key, d->network, d->secrets, this);
         d->prepared = true;
         done({});
     });
@@ -943,6 +948,11 @@ RunJournal *FailoverController::journal() const
 AuditTrail *FailoverController::audit() const
 {
     return d->audit.get();
+}
+
+RemoteAuditCopy *FailoverController::remoteAudit() const
+{
+    return d->remoteAudit;
 }
 
 OperatorDirectory *FailoverController::operators() const

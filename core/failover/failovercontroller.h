@@ -41,6 +41,7 @@ class QNetworkAccessManager;
 namespace dr {
 
 class SecretStore;
+class RemoteAuditCopy;
 
 class FailoverController : public QObject
 {
@@ -78,6 +79,9 @@ public:
     RunbookEngine *engine() const;
     RunJournal *journal() const;
     AuditTrail *audit() const;
+    // The copies of the trail in each region's storage (null before prepare() succeeded):
+    // every append asks for a push (coalesced, best effort); drctl waits for one at its end.
+    RemoteAuditCopy *remoteAudit() const;
     OperatorDirectory *operators() const;
 
     // An operator's note on a run (the wizard's last page, drctl --note); audited.
