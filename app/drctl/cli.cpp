@@ -99,4 +99,20 @@ dr::Result<QByteArray> readSecretValue(const QString &fromFile, const QString &p
     return value;
 }
 
+dr::Result<QByteArray> readPassphrase(const QString &file, const QString &who)
+{
+    if (!file.isEmpty()) {
+        auto value = dr::SecretStore::readFile(file);
+        if (!value)
+            return value;
+        QByteArray v = *value;
+        while (v.endsWith('\n') || v.endsWith('\r'))
+            v.chop(1);
+        return v;
+    }
+    if (!::isatty(STDIN_FILENO))
+        return dr::fail(QStringLiteral("no passphrase for %1: give --passphrase-file (or run at a terminal)").arg(who));
+    return readSecretValue(QString(), QStringLiteral("Passphrase for %1").arg(who));
+}
+
 } // namespace drctl

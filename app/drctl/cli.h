@@ -39,5 +39,8 @@ bool useColor(const QCommandLineParser &parser, const Common &common);
 // A secret value: from a file, from a terminal without echo (prompt on stderr), or from piped
 // stdin. Trailing newlines are dropped; an empty value is an error.
 dr::Result<QByteArray> readSecretValue(const QString &fromFile, const QString &prompt = QStringLiteral("Secret"));
+// An operator's passphrase: from a file (one trailing line break dropped), else asked at the
+// terminal without echo; without a terminal and a file, an error naming --passphrase-file.
+dr::Result<QByteArray> readPassphrase(const QString &file, const QString &who);
 
 } // namespace drctl

@@ -51,22 +51,6 @@ QJsonObject takeSnapshot(QCoreApplication &app, const dr::Profile &profile)
     return monitor.snapshot();
 }
 
-dr::Result<QByteArray> passphrase(const QString &file, const QString &who)
-{
-    if (!file.isEmpty()) {
-        auto value = dr::SecretStore::readFile(file);
-        if (!value)
-            return value;
-        QByteArray v = *value;
-        while (v.endsWith('\n') || v.endsWith('\r'))
-            v.chop(1);
-        return v;
-    }
-    if (!::isatty(STDIN_FILENO))
-        return dr::fail(QStringLiteral("no passphrase for %1: give --passphrase-file (or run at a terminal)").arg(who));
-    return readSecretValue(QString(), QStringLiteral("Passphrase for %1").arg(who));
-}
-
 } // namespace
 
 int runReport(QCoreApplication &app, const QStringList &args)
@@ -274,7 +258,7 @@ int runRecord(QCoreApplication &app, const QStringList &args)
         return failWith(1, QStringLiteral("--run %1: no such run in the journal of profile %2").arg(runId, profile->name));
 
     const QString name = parser.value(operatorName);
-    const auto secret = passphrase(parser.value(passphraseFile), name);
+    const auto secret = readPassphrase(parser.value(passphraseFile), name);
     if (!secret)
         return failWith(1, secret.error());
     const auto who = controller.signIn(name, *secret);

@@ -37,22 +37,6 @@ struct RunOptions
     QCommandLineOption rollback{QStringLiteral("rollback"), QStringLiteral("Roll the run back instead of continuing it.")};
 };
 
-dr::Result<QByteArray> passphrase(const QString &file, const QString &who)
-{
-    if (!file.isEmpty()) {
-        auto value = dr::SecretStore::readFile(file);
-        if (!value)
-            return value;
-        QByteArray v = *value;
-        while (v.endsWith('\n') || v.endsWith('\r'))
-            v.chop(1);
-        return v;
-    }
-    if (!::isatty(STDIN_FILENO))
-        return dr::fail(QStringLiteral("no passphrase for %1: give --passphrase-file (or run at a terminal)").arg(who));
-    return readSecretValue(QString(), QStringLiteral("Passphrase for %1").arg(who));
-}
-
 bool askYes(const QString &question)
 {
     if (!::isatty(STDIN_FILENO))
@@ -119,7 +103,7 @@ public:
 
     std::optional<dr::SignedInOperator> signIn(const QString &name, const QString &file)
     {
-        const auto secret = passphrase(file, name);
+        const auto secret = readPassphrase(file, name);
         if (!secret) {
             m_exit = failWith(1, secret.error());
             return std::nullopt;

@@ -4,6 +4,7 @@
 // tampered, keyless), the content hash, the JSON round trip, the CSV form, and the drill
 // schedule (with its profile loader errors).
 
+#include "csv.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "profile/profileloader.h"
@@ -20,6 +21,7 @@
 
 using namespace dr;
 using namespace dr::report;
+using dr::test::parseCsv;
 
 namespace {
 
@@ -61,46 +63,6 @@ Profile loadProfile(const QString &drills = QString())
     return *p;
 }
 
-// RFC 4180: quoted fields may hold commas, doubled quotes and line breaks; records end in CRLF.
-QList<QStringList> parseCsv(const QByteArray &bytes)
-{
-    const QString text = QString::fromUtf8(bytes);
-    QList<QStringList> rows;
-    QStringList row;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"') {
-            quoted = true;
-        } else if (c == u',') {
-            row.append(field);
-            field.clear();
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            row.append(field);
-            field.clear();
-            rows.append(row);
-            row.clear();
-            ++i;
-        } else {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !row.isEmpty()) {
-        row.append(field);
-        rows.append(row);
-    }
-    return rows;
-}
 
 Step step(const QString &id, StepKind kind, const QString &title)
 {
