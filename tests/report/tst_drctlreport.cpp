@@ -5,6 +5,7 @@
 // audit trail makes every form say BROKEN. Also: drctl status's drills block, the readiness
 // report, and the errors (unknown run, unwritable --out, unknown format, a viewer's verdict).
 
+#include "csv.h"
 #include "statuspoll.h"
 #include "toolrun.h"
 
@@ -22,50 +23,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using dr::test::parseCsv;
 using dr::test::runTool;
 using dr::test::ToolRun;
 
 namespace {
 
-QList<QStringList> parseCsv(const QByteArray &bytes)
-{
-    const QString text = QString::fromUtf8(bytes);
-    QList<QStringList> rows;
-    QStringList row;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == u'"' && i + 1 < text.size() && text.at(i + 1) == u'"') {
-                field += u'"';
-                ++i;
-            } else if (c == u'"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == u'"') {
-            quoted = true;
-        } else if (c == u',') {
-            row.append(field);
-            field.clear();
-        } else if (c == u'\r' && i + 1 < text.size() && text.at(i + 1) == u'\n') {
-            row.append(field);
-            field.clear();
-            rows.append(row);
-            row.clear();
-            ++i;
-        } else {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !row.isEmpty()) {
-        row.append(field);
-        rows.append(row);
-    }
-    return rows;
-}
 
 QString squeeze(const QString &text)
 {
@@ -131,15 +94,31 @@ private:
         QFile f(path);
         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }
-    // The text in both of pdftotext's orders: physical layout keeps table rows on one line,
-    // reading order keeps a cell's wrapped text together.
+    // The text in three of pdftotext's orders: physical layout keeps table rows on one line;
+    // reading order and the content stream's own order (-raw: cell after cell, as Qt paints
+    // the table) keep a cell's wrapped text together. Reading order alone lost a wrapped step
+    // title now and then, depending on how wide the other columns came out.
     QString pdfText(const QString &path)
     {
-        const ToolRun layout = runTool(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), path, QStringLiteral("-")}, 60000);
-        const ToolRun raw = runTool(QStringLiteral("pdftotext"), {path, QStringLiteral("-")}, 60000);
-        if (layout.exitCode != 0 || raw.exitCode != 0)
-            return QString();
-        return QString::fromUtf8(layout.out) + QStringLiteral("\n") + QString::fromUtf8(raw.out);
+        QString text;
+        for (const QString &mode : {QStringLiteral("-layout"), QStringLiteral("-raw"), QString()}) {
+            QStringList args;
+            if (!mode.isEmpty())
+                args << mode;
+            args << path << QStringLiteral("-");
+            const ToolRun run = runTool(QStringLiteral("pdftotext"), args, 60000);
+            if (run.exitCode != 0)
+                return QString();
+            text += QString::fromUtf8(run.out) + u'\n';
+        }
+        // A wrapped cell can continue on the next page: in stream order the page's footer and
+        // the next page's header come between its lines. Drop those lines (the header and
+        // footer are checked on their own elsewhere) so the cell reads as one text again.
+        static const QRegularExpression pageBands(QStringLiteral(
+            "^\\s*(DR Console (readiness )?report .*|.*\u00b7\\s+(run|Readiness) .*|generated \\d{4}-.*|Page \\d+ of \\d+)\\s*$"));
+        QStringList lines = text.split(u'\n');
+        lines.removeIf([](const QString &line) { return pageBands.match(line).hasMatch(); });
+        return lines.join(u'\n');
     }
 
     QTemporaryDir m_dir;
