@@ -242,7 +242,9 @@ Result<Cursor> reconcile(const Cursor &start, const QByteArray &bytes, const Loc
                                        "older copy or cut")
                             .arg(e->seq)
                             .arg(local.lastSeq()));
-        if (mine->hash != e->hash)
+        // The content too, not just the hash field: a rewritten line that kept its hash would
+        // otherwise pass here (verifyRemote() would catch it with the key; pushing needs none).
+        if (mine->hash != e->hash || AuditTrail::canonical(*mine) != AuditTrail::canonical(*e))
             return fail(QStringLiteral("DIFFERS at entry %1: the copy's entry is not the local one")
                             .arg(e->seq));
         cur.seq = e->seq;
