@@ -131,7 +131,9 @@ void tst_DrctlAudit::help()
     const ToolRun bad = drctl({ QStringLiteral("audit"), QStringLiteral("sign"),
         QStringLiteral("--profile"), m_profile });
     QCOMPARE(bad.exitCode, 1);
-    QVERIFY2(bad.err.startsWith("drctl: usage: drctl audit verify|list"), bad.err.constData());
+    QVERIFY2(bad.err.startsWith("drctl: usage: drctl audit verify [--remote]|list|push"), bad.err.constData());
+    QVERIFY(r.out.contains("push"));
+    QVERIFY(r.out.contains("--remote"));
 }
 
 void tst_DrctlAudit::noTrailYet()

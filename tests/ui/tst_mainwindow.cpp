@@ -109,7 +109,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void brokenProfileListsEveryProblemWithItsLocation();
-    void placeholdersAreDisabledWithTheirReason();
+    void operationsWaitForAProfile();
     void tilesSayNotCheckedYetBeforeTheFirstProbe();
     void healthyLabShowsOkAndWestServing();
     void historyChartGetsPointsForEveryComponent();
@@ -197,16 +197,10 @@ void tst_MainWindow::brokenProfileListsEveryProblemWithItsLocation()
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->profileErrorDialog(), 5000);
 }
 
-void tst_MainWindow::placeholdersAreDisabledWithTheirReason()
+void tst_MainWindow::operationsWaitForAProfile()
 {
-    // Not yet built: the report export.
-    QAction *report = m_window->action(QStringLiteral("exportReport"));
-    QVERIFY(report);
-    QVERIFY(!report->isEnabled());
-    QVERIFY(report->toolTip().contains(QStringLiteral("waits for")));
-    QVERIFY(!report->shortcut().isEmpty());
-    // The operations need an open profile first, and say so.
-    for (const char *name : { "failover", "failback", "drill", "syncIndex" }) {
+    // The operations and the reports need an open profile first, and say so.
+    for (const char *name : { "failover", "failback", "drill", "syncIndex", "exportReport", "readinessReport" }) {
         QAction *a = m_window->action(QString::fromLatin1(name));
         QVERIFY(a);
         QVERIFY(!a->isEnabled());
