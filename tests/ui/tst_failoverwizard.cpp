@@ -30,12 +30,14 @@
 #include <QApplication>
 #include <QFile>
 #include <QFrame>
+#include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
@@ -53,6 +55,7 @@ private slots:
     void cleanupTestCase();
     void actionsFollowWhatServes();
     void viewerSignInIsRefusedWithTheReason();
+    void drillRecordsTheOperatorsVerdict(); // west -> north -> west: before the failover below
     void plannedFailoverWestToNorth();
     void bannerOffersAnInterruptedRunAndRollsItBack();
 
@@ -201,7 +204,8 @@ void tst_FailoverWizard::plannedFailoverWestToNorth()
 
     ReadinessPage *readiness = w->readinessPage();
     QTRY_VERIFY_WITH_TIMEOUT(readiness->hasAnswer(), 60000);
-    QVERIFY2(readiness->isComplete(), qPrintable(readiness->blockedReason()));
+    // Right after the drill the cooldown gate fails; the page checks again by itself.
+    QTRY_VERIFY2_WITH_TIMEOUT(readiness->isComplete(), qPrintable(readiness->blockedReason()), 40000);
     QVERIFY(readiness->gates().size() >= 6);
     for (const GateResult &g : readiness->gates())
         QVERIFY2(g.outcome == GateOutcome::Pass || g.outcome == GateOutcome::Skipped, qPrintable(g.id + u": " + g.reason));
@@ -337,6 +341,60 @@ void tst_FailoverWizard::bannerOffersAnInterruptedRunAndRollsItBack()
     QTest::mouseClick(w->button(QWizard::FinishButton), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->failoverWizard(), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(banner->mode() == RunBanner::Mode::Hidden, 10000);
+}
+
+void tst_FailoverWizard::drillRecordsTheOperatorsVerdict()
+{
+    // A whole drill (failover, the lab's 5 s hold, failback, scorecard) through the wizard;
+    // its last page records the operator's verdict with the run.
+    FailoverWizard *w = openWizard(QStringLiteral("drill"));
+    QVERIFY(w);
+    QTRY_VERIFY_WITH_TIMEOUT(w->flowPage()->isComplete(), 20000);
+    QVERIFY(next(w, FailoverWizard::ReadinessPageId));
+    QCOMPARE(w->request().flow, Flow::Drill);
+    QVERIFY2(next(w, FailoverWizard::PlanPageId), qPrintable(w->readinessPage()->blockedReason()));
+    QVERIFY(next(w, FailoverWizard::SignInPageId));
+    signIn(w, QStringLiteral("lab-operator"));
+    QVERIFY2(next(w, FailoverWizard::ExecutePageId), qPrintable(w->signInPage()->errorText()));
+    const QString runId = w->runId();
+    QVERIFY(!runId.isEmpty());
+
+    ExecutePage *execute = w->executePage();
+    QVERIFY(QTest::qWaitFor([execute] {
+        if (execute->acknowledgementBox()->isVisible())
+            QTest::mouseClick(execute->acknowledgeButton(), Qt::LeftButton);
+        return execute->finished();
+    }, 180000));
+    QVERIFY2(execute->finalState() == RunState::Succeeded,
+        qPrintable(execute->outcome() + u'\n' + execute->logView()->toPlainText()));
+    QVERIFY(next(w, FailoverWizard::SummaryPageId));
+    QVERIFY(next(w, FailoverWizard::NotesPageId));
+
+    NotesPage *notes = w->notesPage();
+    QVERIFY(notes->verdictBox()->isVisible());
+    QVERIFY(!notes->passButton()->isChecked() && !notes->failButton()->isChecked()); // no default
+    // On the radio's indicator, as a person would: a radio button takes clicks on its
+    // indicator and text only, not on the empty width its layout stretched it to.
+    QRadioButton *pass = notes->passButton();
+    QTRY_VERIFY_WITH_TIMEOUT(pass->isVisible() && pass->width() > 0, 5000);
+    QTest::mouseClick(pass, Qt::LeftButton, {}, QPoint(pass->height() / 2, pass->height() / 2));
+    QVERIFY(notes->passButton()->isChecked());
+    QTest::keyClicks(notes->noteEdit(), QStringLiteral("Drill walked by the GUI test"));
+    QTest::mouseClick(w->button(QWizard::FinishButton), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(!m_window->failoverWizard(), qPrintable(notes->errorText()), 5000);
+
+    // On the record: the run's verdict in the journal, and the audit entry.
+    const auto run = m_window->failoverController()->journal()->run(runId);
+    QVERIFY(run && *run);
+    const QJsonObject verdict = (*run)->data.value(QStringLiteral("verdict")).toObject();
+    QVERIFY2(verdict.value(QStringLiteral("pass")).toBool(), qPrintable(QString::fromUtf8(QJsonDocument(verdict).toJson())));
+    QCOMPARE(verdict.value(QStringLiteral("author")).toString(), QStringLiteral("lab-operator"));
+    AuditFilter filter;
+    filter.runId = runId;
+    filter.kind = QStringLiteral("verdict");
+    const auto entries = m_window->failoverController()->audit()->entries(filter);
+    QVERIFY(entries);
+    QCOMPARE(entries->size(), 1);
 }
 
 QTEST_MAIN(tst_FailoverWizard)
