@@ -11,9 +11,10 @@
 #include "profile/profileloader.h"
 #include "runbook/runlock.h"
 #include "secrets/secretstore.h"
-#include "statuspoll.h"
+#include "labsession.h"
 #include "toolrun.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -59,26 +60,6 @@ private slots:
     void changedRemoteEntryIsNamed();
 
 private:
-    ToolRun drlab(const QStringList &args, int timeoutMs = 120000)
-    {
-        // --dir right after the command: fault arguments may end the options with "--".
-        QStringList all = args;
-        all.insert(1, QStringLiteral("--dir"));
-        all.insert(2, m_dir.path());
-        return runTool(QStringLiteral(DRLAB_PATH), all, timeoutMs);
-    }
-    ToolRun drctl(const QStringList &args, int timeoutMs = 120000)
-    {
-        return runTool(QStringLiteral(DRCTL_PATH), args + QStringList { QStringLiteral("--profile"), m_profilePath }, timeoutMs);
-    }
-    QStringList as(const QString &who) const
-    {
-        return { QStringLiteral("--operator"), who, QStringLiteral("--passphrase-file"), m_passphrases.value(who) };
-    }
-    QJsonObject status()
-    {
-        return QJsonDocument::fromJson(drctl({ QStringLiteral("status"), QStringLiteral("--json") }, 60000).out).object();
-    }
     // `drctl audit list --json`: the local trail, oldest first.
     QJsonArray localEntries();
     // Runs `drctl audit push|verify --remote --json`: true when it exited `expectedExit` with a
@@ -89,11 +70,8 @@ private:
     // The copy holds exactly the local entries, line by line (seq and hash).
     void copyEqualsLocal(const QString &region, const QJsonArray &local);
 
-    QTemporaryDir m_dir;
-    QTemporaryDir m_data;
-    QString m_profilePath;
+    dr::test::LabSession m_lab{QStringLiteral(DRLAB_PATH), QStringLiteral(DRCTL_PATH)};
     Profile m_profile;
-    QMap<QString, QString> m_passphrases;
     QNetworkAccessManager *m_network = nullptr;
     SecretStore *m_secrets = nullptr;
     QMap<QString, azure::BlobClient *> m_clients;
@@ -103,48 +81,29 @@ private:
 
 void tst_DrctlRemoteAudit::initTestCase()
 {
-    QVERIFY(m_dir.isValid() && m_data.isValid());
-    qputenv("DRCONSOLE_DATA_DIR", m_data.path().toUtf8());
-    const ToolRun up = drlab({ QStringLiteral("up"), QStringLiteral("--json") });
-    QVERIFY2(up.exitCode == 0, said(up).constData());
-    const QJsonObject lab = QJsonDocument::fromJson(up.out).object();
-    m_profilePath = lab.value(QStringLiteral("profile")).toString();
-    for (const QJsonValue &v : lab.value(QStringLiteral("operators")).toArray())
-        m_passphrases.insert(v.toObject().value(QStringLiteral("name")).toString(), v.toObject().value(QStringLiteral("passphraseFile")).toString());
-    QVERIFY(m_passphrases.contains(QStringLiteral("lab-operator")));
-    QVERIFY(m_passphrases.contains(QStringLiteral("lab-viewer")));
+    const QString up = m_lab.up();
+    QVERIFY2(up.isEmpty(), qPrintable(up));
+    QVERIFY(!m_lab.passphraseFile(QStringLiteral("lab-viewer")).isEmpty());
 
-    const auto profile = ProfileLoader::loadFile(m_profilePath);
-    QVERIFY2(profile.has_value(), qPrintable(profile ? QString() : ProfileLoader::formatIssues(profile.error(), m_profilePath)));
+    const auto profile = ProfileLoader::loadFile(m_lab.profilePath());
+    QVERIFY2(profile.has_value(), qPrintable(profile ? QString() : ProfileLoader::formatIssues(profile.error(), m_lab.profilePath())));
     m_profile = *profile;
     m_network = new QNetworkAccessManager(this);
     m_secrets = new SecretStore(this);
 
     // A drill's gates want every component ok and the index in sync.
     QJsonObject last;
-    QVERIFY2(dr::test::pollStatus([this] { return status(); },
-                 [](const QJsonObject &s) {
-                     for (const QJsonValue &r : s.value(QStringLiteral("regions")).toArray()) {
-                         for (const QJsonValue &c : r.toObject().value(QStringLiteral("components")).toArray()) {
-                             if (c.toObject().value(QStringLiteral("state")).toString() != u"ok")
-                                 return false;
-                         }
-                     }
-                     return s.value(QStringLiteral("indexSync")).toObject().value(QStringLiteral("lagDocuments")).toInt(-1) == 0
-                         && s.value(QStringLiteral("storageReplication")).toObject().value(QStringLiteral("state")).toString() == u"ok";
-                 },
-                 &last, 60000),
-        QJsonDocument(last).toJson().constData());
+    QVERIFY2(m_lab.waitReady(&last), QJsonDocument(last).toJson().constData());
 }
 
 void tst_DrctlRemoteAudit::cleanupTestCase()
 {
-    drlab({ QStringLiteral("down") });
+    m_lab.down();
 }
 
 QJsonArray tst_DrctlRemoteAudit::localEntries()
 {
-    const ToolRun run = drctl({ QStringLiteral("audit"), QStringLiteral("list"), QStringLiteral("--json") });
+    const ToolRun run = m_lab.drctl({ QStringLiteral("audit"), QStringLiteral("list"), QStringLiteral("--json") });
     if (run.exitCode != 0)
         qWarning("drctl audit list: %s", said(run).constData());
     return QJsonDocument::fromJson(run.out).array();
@@ -152,7 +111,7 @@ QJsonArray tst_DrctlRemoteAudit::localEntries()
 
 bool tst_DrctlRemoteAudit::auditJson(const QStringList &action, int expectedExit, QJsonObject *doc, QByteArray *why)
 {
-    const ToolRun run = drctl(QStringList { QStringLiteral("audit") } + action + QStringList { QStringLiteral("--json") });
+    const ToolRun run = m_lab.drctl(QStringList { QStringLiteral("audit") } + action + QStringList { QStringLiteral("--json") });
     *doc = QJsonDocument::fromJson(run.out).object();
     *why = "drctl audit " + action.join(u' ').toUtf8() + ": expected exit " + QByteArray::number(expectedExit) + " and a JSON document; got "
         + said(run);
@@ -197,7 +156,7 @@ void tst_DrctlRemoteAudit::copyEqualsLocal(const QString &region, const QJsonArr
 
 void tst_DrctlRemoteAudit::afterADrillBothCopiesMatch()
 {
-    const ToolRun drill = drctl(QStringList { QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json") } + as(QStringLiteral("lab-operator")),
+    const ToolRun drill = m_lab.drctl(QStringList { QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json") } + m_lab.as(QStringLiteral("lab-operator")),
         180000);
     QVERIFY2(drill.exitCode == 0, said(drill).constData());
     const QJsonObject run = QJsonDocument::fromJson(drill.out).object();
@@ -251,12 +210,12 @@ void tst_DrctlRemoteAudit::storageDownQueuesThenCatchesUp()
     QVERIFY(m_afterDrill > 0);
     const qint64 before = m_afterDrill;
     QByteArray why;
-    const ToolRun down = drlab({ QStringLiteral("fault"), QStringLiteral("component-down"), QStringLiteral("north"), QStringLiteral("storage") });
+    const ToolRun down = m_lab.drlab({ QStringLiteral("fault"), QStringLiteral("component-down"), QStringLiteral("north"), QStringLiteral("storage") });
     QVERIFY2(down.exitCode == 0, said(down).constData());
 
     // New entries while north's storage hangs: a refused sign-in, and a viewer's refused
     // failover (its sign-in and the refusal).
-    const QString wrong = m_data.filePath(QStringLiteral("wrong-passphrase"));
+    const QString wrong = QDir(m_lab.dataDir()).filePath(QStringLiteral("wrong-passphrase"));
     {
         QFile f(wrong);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -264,13 +223,13 @@ void tst_DrctlRemoteAudit::storageDownQueuesThenCatchesUp()
         f.close();
         QVERIFY(f.setPermissions(QFile::ReadOwner | QFile::WriteOwner)); // drctl reads no other
     }
-    ToolRun refused = drctl({ QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"),
+    ToolRun refused = m_lab.drctl({ QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"),
         QStringLiteral("--yes"), QStringLiteral("--operator"), QStringLiteral("lab-operator"), QStringLiteral("--passphrase-file"), wrong });
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.err.contains("sign-in refused"), said(refused).constData());
-    refused = drctl(QStringList { QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"),
+    refused = m_lab.drctl(QStringList { QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"),
                         QStringLiteral("--yes") }
-        + as(QStringLiteral("lab-viewer")));
+        + m_lab.as(QStringLiteral("lab-viewer")));
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.err.contains("viewer"), said(refused).constData());
     const QJsonArray written = localEntries();
@@ -300,7 +259,7 @@ void tst_DrctlRemoteAudit::storageDownQueuesThenCatchesUp()
     QVERIFY2(west.value(QStringLiteral("state")).toString() == u"matches", QJsonDocument(west).toJson().constData());
     QVERIFY2(north.value(QStringLiteral("state")).toString() == u"unreachable", QJsonDocument(north).toJson().constData());
 
-    const ToolRun up = drlab({ QStringLiteral("fault"), QStringLiteral("component-up"), QStringLiteral("north"), QStringLiteral("storage") });
+    const ToolRun up = m_lab.drlab({ QStringLiteral("fault"), QStringLiteral("component-up"), QStringLiteral("north"), QStringLiteral("storage") });
     QVERIFY2(up.exitCode == 0, said(up).constData());
 
     // Back, but behind: a copy that is only behind matches (exit 0) and says by how much.
@@ -363,7 +322,7 @@ void tst_DrctlRemoteAudit::changedRemoteEntryIsNamed()
     DR_VERIFY_OK(await<azure::WriteResult>([&](auto done) { north->createAppendBlob(box, name, QStringLiteral("application/x-ndjson"), {}, done); }));
     DR_VERIFY_OK(await<azure::WriteResult>([&](auto done) { north->appendBlock(box, name, changed, qint64(0), done); }));
 
-    const ToolRun run = drctl({ QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--remote"), QStringLiteral("--json") });
+    const ToolRun run = m_lab.drctl({ QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--remote"), QStringLiteral("--json") });
     QVERIFY2(run.exitCode == 1, said(run).constData());
     const QJsonObject verified = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(verified.value(QStringLiteral("intact")).toBool(), true); // the local trail is fine

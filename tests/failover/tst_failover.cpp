@@ -4,7 +4,7 @@
 // failed over, an unplanned failover with the primary down, kill -9 at each step followed by
 // resume, two concurrent failovers, and an intact audit trail at the end.
 
-#include "statuspoll.h"
+#include "labsession.h"
 #include "toolrun.h"
 
 #include <QElapsedTimer>
@@ -40,24 +40,6 @@ private slots:
     void auditTrailIsIntact();
 
 private:
-    ToolRun drlab(const QStringList &args, int timeoutMs = 120000)
-    {
-        // --dir right after the command: fault arguments may end the options with "--".
-        QStringList all = args;
-        all.insert(1, QStringLiteral("--dir"));
-        all.insert(2, m_dir.path());
-        return runTool(QStringLiteral(DRLAB_PATH), all, timeoutMs);
-    }
-    ToolRun drctl(const QStringList &args, int timeoutMs = 180000)
-    {
-        return runTool(QStringLiteral(DRCTL_PATH), args + QStringList{QStringLiteral("--profile"), m_profile}, timeoutMs);
-    }
-    QStringList as(const QString &who) const
-    {
-        return {QStringLiteral("--operator"), who, QStringLiteral("--passphrase-file"), m_passphrases.value(who)};
-    }
-    QJsonObject status();
-    bool waitFor(const std::function<bool(const QJsonObject &)> &predicate, QJsonObject *last, int timeoutMs = 40000);
     bool waitHealthy(QJsonObject *last);
     // Fails over west -> north (planned), or back, and checks the outcome.
     void failover(const QString &to);
@@ -68,58 +50,33 @@ private:
     static int enabledServers(const QJsonObject &status);
     static bool allOk(const QJsonObject &status);
 
-    QTemporaryDir m_dir;
-    QTemporaryDir m_data;
-    QString m_profile;
-    QMap<QString, QString> m_passphrases;
+    dr::test::LabSession m_lab{QStringLiteral(DRLAB_PATH), QStringLiteral(DRCTL_PATH)};
 };
 
 void tst_Failover::initTestCase()
 {
-    QVERIFY(m_dir.isValid() && m_data.isValid());
-    qputenv("DRCONSOLE_DATA_DIR", m_data.path().toUtf8());
-    const ToolRun up = drlab({QStringLiteral("up"), QStringLiteral("--json")});
-    QVERIFY2(up.exitCode == 0, up.err.constData());
-    const QJsonObject lab = QJsonDocument::fromJson(up.out).object();
-    m_profile = lab.value(QStringLiteral("profile")).toString();
-    for (const QJsonValue &v : lab.value(QStringLiteral("operators")).toArray())
-        m_passphrases.insert(v.toObject().value(QStringLiteral("name")).toString(), v.toObject().value(QStringLiteral("passphraseFile")).toString());
-    QVERIFY(m_passphrases.contains(QStringLiteral("lab-operator")));
+    const QString up = m_lab.up();
+    QVERIFY2(up.isEmpty(), qPrintable(up));
     QJsonObject last;
     QVERIFY2(waitHealthy(&last), QJsonDocument(last).toJson().constData());
 }
 
 void tst_Failover::cleanupTestCase()
 {
-    drlab({QStringLiteral("down")});
-}
-
-QJsonObject tst_Failover::status()
-{
-    const ToolRun run = drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
-    return QJsonDocument::fromJson(run.out).object();
-}
-
-bool tst_Failover::waitFor(const std::function<bool(const QJsonObject &)> &predicate, QJsonObject *last, int timeoutMs)
-{
-    return dr::test::pollStatus([this] { return status(); }, predicate, last, timeoutMs);
+    m_lab.down();
 }
 
 bool tst_Failover::waitHealthy(QJsonObject *last)
 {
-    return waitFor([](const QJsonObject &s) {
+    return m_lab.waitFor([](const QJsonObject &s) {
         return allOk(s) && s.value(QStringLiteral("indexSync")).toObject().value(QStringLiteral("lagDocuments")).toInt(-1) == 0;
     }, last, 60000);
 }
 
 bool tst_Failover::allOk(const QJsonObject &s)
 {
-    for (const QJsonValue &r : s.value(QStringLiteral("regions")).toArray()) {
-        for (const QJsonValue &c : r.toObject().value(QStringLiteral("components")).toArray()) {
-            if (c.toObject().value(QStringLiteral("state")).toString() != u"ok")
-                return false;
-        }
-    }
+    if (!dr::test::LabSession::allComponentsOk(s))
+        return false;
     for (const QJsonValue &c : s.value(QStringLiteral("certificates")).toArray()) {
         if (c.toObject().value(QStringLiteral("state")).toString() != u"ok")
             return false;
@@ -139,19 +96,19 @@ int tst_Failover::enabledServers(const QJsonObject &status)
 
 void tst_Failover::failover(const QString &to)
 {
-    const ToolRun run = drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), to,
-                                          QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), to,
+                                          QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(doc.value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
-    QCOMPARE(activeRegion(status()), to);
+    QCOMPARE(activeRegion(m_lab.status()), to);
 }
 
 void tst_Failover::failback()
 {
-    const ToolRun run = drctl(QStringList{QStringLiteral("failback"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failback"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(run.exitCode == 0, run.err.constData());
-    const QJsonObject s = status();
+    const QJsonObject s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("west"));
     QCOMPARE(enabledServers(s), 2); // north is the standby again
 }
@@ -178,16 +135,16 @@ void tst_Failover::refusals()
     QFETCH(QString, who);
     QFETCH(QString, reason);
     if (!fault.isEmpty()) {
-        const ToolRun f = drlab(QStringList{QStringLiteral("fault")} + fault);
+        const ToolRun f = m_lab.drlab(QStringList{QStringLiteral("fault")} + fault);
         QVERIFY2(f.exitCode == 0, f.err.constData());
         // Let the fault show in a status sample before trying.
         QJsonObject last;
-        QVERIFY2(waitFor([](const QJsonObject &s) { return !allOk(s); }, &last), QJsonDocument(last).toJson().constData());
+        QVERIFY2(m_lab.waitFor([](const QJsonObject &s) { return !allOk(s); }, &last), QJsonDocument(last).toJson().constData());
     }
-    const ToolRun run = drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
-                                          QStringLiteral("north"), QStringLiteral("--yes")} + as(who));
+    const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
+                                          QStringLiteral("north"), QStringLiteral("--yes")} + m_lab.as(who));
     if (!fault.isEmpty()) {
-        drlab({QStringLiteral("fault"), QStringLiteral("heal")});
+        m_lab.drlab({QStringLiteral("fault"), QStringLiteral("heal")});
     }
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.err.contains(reason.toUtf8()), run.err.constData());
@@ -202,12 +159,12 @@ void tst_Failover::plannedFailoverUnderTrafficThenFailback()
 {
     // Users keep chatting through the global endpoint while the service moves.
     QProcess traffic;
-    traffic.start(QStringLiteral(DRLAB_PATH), {QStringLiteral("traffic"), QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--seconds"),
+    traffic.start(QStringLiteral(DRLAB_PATH), {QStringLiteral("traffic"), QStringLiteral("--dir"), m_lab.dir(), QStringLiteral("--seconds"),
                                                QStringLiteral("15"), QStringLiteral("--rate"), QStringLiteral("20"), QStringLiteral("--json")});
     QVERIFY(traffic.waitForStarted());
     QTest::qWait(1500);
-    const ToolRun run = drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
-                                          QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
+                                          QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(run.exitCode == 0, run.err.constData());
     QVERIFY(traffic.waitForFinished(60000));
     const QJsonObject seen = QJsonDocument::fromJson(traffic.readAllStandardOutput()).object();
@@ -232,17 +189,17 @@ void tst_Failover::plannedFailoverUnderTrafficThenFailback()
     for (const char *id : {"lock.acquire", "gate.target-components", "ack.kb-freeze", "sync.index", "switch.enable-target",
                            "switch.disable-source", "verify.synthetic-chat", "record.objectives", "lock.release"})
         QVERIFY2(ids.contains(QLatin1String(id)), qPrintable(ids.join(u' ')));
-    QJsonObject s = status();
+    QJsonObject s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("north"));
     QCOMPARE(enabledServers(s), 1); // west stays in maintenance: no flapping back
 
     // Knowledge-base changes made while failed over go back with the failback.
-    const ToolRun drift = drlab({QStringLiteral("fault"), QStringLiteral("index-drift"), QStringLiteral("north"), QStringLiteral("25")});
+    const ToolRun drift = m_lab.drlab({QStringLiteral("fault"), QStringLiteral("index-drift"), QStringLiteral("north"), QStringLiteral("25")});
     QVERIFY2(drift.exitCode == 0, drift.err.constData());
     cooldown();
     failback();
     QJsonObject last;
-    QVERIFY2(waitFor([](const QJsonObject &s) {
+    QVERIFY2(m_lab.waitFor([](const QJsonObject &s) {
                  const QJsonObject sync = s.value(QStringLiteral("indexSync")).toObject();
                  return sync.value(QStringLiteral("lagDocuments")).toInt(-1) == 0 && sync.value(QStringLiteral("sourceCount")).toInt() == 2425;
              }, &last), QJsonDocument(last.value(QStringLiteral("indexSync")).toObject()).toJson().constData());
@@ -251,15 +208,15 @@ void tst_Failover::plannedFailoverUnderTrafficThenFailback()
 
 void tst_Failover::unplannedFailoverWithThePrimaryDown()
 {
-    QVERIFY(drlab({QStringLiteral("fault"), QStringLiteral("region-down"), QStringLiteral("west")}).exitCode == 0);
+    QVERIFY(m_lab.drlab({QStringLiteral("fault"), QStringLiteral("region-down"), QStringLiteral("west")}).exitCode == 0);
     QJsonObject last;
-    QVERIFY(waitFor([](const QJsonObject &s) { return !allOk(s); }, &last));
+    QVERIFY(m_lab.waitFor([](const QJsonObject &s) { return !allOk(s); }, &last));
     // A planned failover needs the source: refused.
-    ToolRun run = drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
-                                    QStringLiteral("north"), QStringLiteral("--yes")} + as(QStringLiteral("lab-operator")));
+    ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
+                                    QStringLiteral("north"), QStringLiteral("--yes")} + m_lab.as(QStringLiteral("lab-operator")));
     QCOMPARE(run.exitCode, 1);
-    run = drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("unplanned"), QStringLiteral("--to"),
-                            QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("unplanned"), QStringLiteral("--to"),
+                            QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(doc.value(QStringLiteral("mode")).toString(), QStringLiteral("unplanned"));
@@ -270,10 +227,10 @@ void tst_Failover::unplannedFailoverWithThePrimaryDown()
             skippedSync = v.toObject().value(QStringLiteral("state")).toString() == u"skipped";
     }
     QVERIFY(skippedSync);
-    QCOMPARE(activeRegion(status()), QStringLiteral("north"));
+    QCOMPARE(activeRegion(m_lab.status()), QStringLiteral("north"));
 
     // West recovers: it stays out of rotation until the failback.
-    QVERIFY(drlab({QStringLiteral("fault"), QStringLiteral("region-up"), QStringLiteral("west")}).exitCode == 0);
+    QVERIFY(m_lab.drlab({QStringLiteral("fault"), QStringLiteral("region-up"), QStringLiteral("west")}).exitCode == 0);
     QVERIFY2(waitHealthy(&last), QJsonDocument(last).toJson().constData());
     QCOMPARE(activeRegion(last), QStringLiteral("north"));
     cooldown();
@@ -283,14 +240,14 @@ void tst_Failover::unplannedFailoverWithThePrimaryDown()
 
 void tst_Failover::drillKeepsAScorecard()
 {
-    const ToolRun run = drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject data = QJsonDocument::fromJson(run.out).object().value(QStringLiteral("data")).toObject();
     const QJsonObject card = data.value(QStringLiteral("scorecard")).toObject();
     QVERIFY2(!card.value(QStringLiteral("items")).toArray().isEmpty(), QJsonDocument(data).toJson().constData());
     QCOMPARE(card.value(QStringLiteral("verdict")).toString(), QStringLiteral("PASS"));
     QVERIFY(data.value(QStringLiteral("back.rtoMs")).toInteger() > 0);
-    const QJsonObject s = status();
+    const QJsonObject s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("west"));
     QCOMPARE(enabledServers(s), 2);
     cooldown();
@@ -308,9 +265,9 @@ void tst_Failover::killAtEachStepThenResume()
     QFETCH(QString, step);
     // drctl prints "[i/N] TITLE" when a step starts; the step's title is found from the plan.
     QProcess p;
-    p.start(QStringLiteral(DRCTL_PATH), QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_profile, QStringLiteral("--mode"),
+    p.start(QStringLiteral(DRCTL_PATH), QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_lab.profilePath(), QStringLiteral("--mode"),
                                                     QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"), QStringLiteral("--yes"),
-                                                    QStringLiteral("--verbose")} + as(QStringLiteral("lab-operator")));
+                                                    QStringLiteral("--verbose")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY(p.waitForStarted());
     QByteArray out;
     QString runId;
@@ -337,7 +294,7 @@ void tst_Failover::killAtEachStepThenResume()
     QVERIFY(!runId.isEmpty());
 
     // The journal knows it was interrupted.
-    ToolRun runs = drctl({QStringLiteral("runs"), QStringLiteral("--json")});
+    ToolRun runs = m_lab.drctl({QStringLiteral("runs"), QStringLiteral("--json")});
     QVERIFY2(runs.exitCode == 0, runs.err.constData());
     bool interrupted = false;
     for (const QJsonValue &v : QJsonDocument::fromJson(runs.out).object().value(QStringLiteral("runs")).toArray()) {
@@ -347,13 +304,13 @@ void tst_Failover::killAtEachStepThenResume()
     QVERIFY2(interrupted, runs.out.constData());
 
     // Exactly one region serves, whatever the moment of the kill.
-    QJsonObject s = status();
+    QJsonObject s = m_lab.status();
     QVERIFY2(!activeRegion(s).isEmpty(), QJsonDocument(s.value(QStringLiteral("routing")).toObject()).toJson().constData());
     QVERIFY(enabledServers(s) >= 1);
 
-    const ToolRun resumed = drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--yes")} + as(QStringLiteral("lab-operator")));
+    const ToolRun resumed = m_lab.drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--yes")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(resumed.exitCode == 0, QByteArray(resumed.out + resumed.err).constData());
-    s = status();
+    s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("north"));
     QCOMPARE(enabledServers(s), 1);
     cooldown();
@@ -364,9 +321,9 @@ void tst_Failover::killAtEachStepThenResume()
 void tst_Failover::killThenRollBack()
 {
     QProcess p;
-    p.start(QStringLiteral(DRCTL_PATH), QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_profile, QStringLiteral("--mode"),
+    p.start(QStringLiteral(DRCTL_PATH), QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_lab.profilePath(), QStringLiteral("--mode"),
                                                     QStringLiteral("planned"), QStringLiteral("--to"), QStringLiteral("north"), QStringLiteral("--yes")}
-                                            + as(QStringLiteral("lab-operator")));
+                                            + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY(p.waitForStarted());
     QByteArray out;
     QString runId;
@@ -388,12 +345,12 @@ void tst_Failover::killThenRollBack()
     }
     p.waitForFinished(5000);
     QVERIFY2(killed, out.constData());
-    const ToolRun rolled = drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--rollback"), QStringLiteral("--yes"),
-                                             QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun rolled = m_lab.drctl(QStringList{QStringLiteral("resume"), QStringLiteral("--run"), runId, QStringLiteral("--rollback"), QStringLiteral("--yes"),
+                                             QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(rolled.exitCode != 0 || QJsonDocument::fromJson(rolled.out).object().value(QStringLiteral("state")).toString() == u"rolled-back",
              QByteArray(rolled.out + rolled.err).constData());
     QCOMPARE(QJsonDocument::fromJson(rolled.out).object().value(QStringLiteral("state")).toString(), QStringLiteral("rolled-back"));
-    const QJsonObject s = status();
+    const QJsonObject s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("west"));
     QCOMPARE(enabledServers(s), 2);
     cooldown();
@@ -401,8 +358,8 @@ void tst_Failover::killThenRollBack()
 
 void tst_Failover::twoConcurrentFailoversOneProceeds()
 {
-    const QStringList args = QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_profile, QStringLiteral("--mode"), QStringLiteral("planned"),
-                                         QStringLiteral("--to"), QStringLiteral("north"), QStringLiteral("--yes")} + as(QStringLiteral("lab-operator"));
+    const QStringList args = QStringList{QStringLiteral("failover"), QStringLiteral("--profile"), m_lab.profilePath(), QStringLiteral("--mode"), QStringLiteral("planned"),
+                                         QStringLiteral("--to"), QStringLiteral("north"), QStringLiteral("--yes")} + m_lab.as(QStringLiteral("lab-operator"));
     QProcess a, b;
     a.start(QStringLiteral(DRCTL_PATH), args);
     b.start(QStringLiteral(DRCTL_PATH), args);
@@ -411,17 +368,17 @@ void tst_Failover::twoConcurrentFailoversOneProceeds()
     QVERIFY2((a.exitCode() == 0) != (b.exitCode() == 0), QByteArray(errA + "\n---\n" + errB).constData());
     const QByteArray loser = a.exitCode() == 0 ? errB : errA;
     QVERIFY2(loser.contains("held by") || loser.contains("already serves"), loser.constData());
-    QCOMPARE(activeRegion(status()), QStringLiteral("north"));
+    QCOMPARE(activeRegion(m_lab.status()), QStringLiteral("north"));
     cooldown();
     failback();
 }
 
 void tst_Failover::auditTrailIsIntact()
 {
-    const ToolRun verify = drctl({QStringLiteral("audit"), QStringLiteral("verify")});
+    const ToolRun verify = m_lab.drctl({QStringLiteral("audit"), QStringLiteral("verify")});
     QVERIFY2(verify.exitCode == 0, QByteArray(verify.out + verify.err).constData());
     // Every run, sign-in and gate is on the record.
-    const ToolRun list = drctl({QStringLiteral("audit"), QStringLiteral("list"), QStringLiteral("--json")});
+    const ToolRun list = m_lab.drctl({QStringLiteral("audit"), QStringLiteral("list"), QStringLiteral("--json")});
     QVERIFY2(list.exitCode == 0, list.err.constData());
     QSet<QString> kinds;
     const QJsonDocument entries = QJsonDocument::fromJson(list.out);

@@ -6,7 +6,7 @@
 // report, and the errors (unknown run, unwritable --out, unknown format, a viewer's verdict).
 
 #include "csv.h"
-#include "statuspoll.h"
+#include "labsession.h"
 #include "toolrun.h"
 
 #include <QDir>
@@ -67,24 +67,9 @@ private slots:
     void tamperedTrailSaysBroken();
 
 private:
-    ToolRun drlab(const QStringList &args, int timeoutMs = 120000)
-    {
-        QStringList all = args;
-        all.insert(1, QStringLiteral("--dir"));
-        all.insert(2, m_dir.path());
-        return runTool(QStringLiteral(DRLAB_PATH), all, timeoutMs);
-    }
-    ToolRun drctl(const QStringList &args, int timeoutMs = 180000)
-    {
-        return runTool(QStringLiteral(DRCTL_PATH), args + QStringList{QStringLiteral("--profile"), m_profile}, timeoutMs);
-    }
-    QStringList as(const QString &who) const
-    {
-        return {QStringLiteral("--operator"), who, QStringLiteral("--passphrase-file"), m_passphrases.value(who)};
-    }
     ToolRun report(const QString &format, const QString &out, const QStringList &extra = {})
     {
-        return drctl(QStringList{QStringLiteral("report"), QStringLiteral("--run"), m_runId, QStringLiteral("--format"), format,
+        return m_lab.drctl(QStringList{QStringLiteral("report"), QStringLiteral("--run"), m_runId, QStringLiteral("--format"), format,
                                  QStringLiteral("--out"), out} + extra);
     }
     QString out(const QString &name) const { return m_out.filePath(name); }
@@ -121,69 +106,47 @@ private:
         return lines.join(u'\n');
     }
 
-    QTemporaryDir m_dir;
-    QTemporaryDir m_data;
+    dr::test::LabSession m_lab{QStringLiteral(DRLAB_PATH), QStringLiteral(DRCTL_PATH)};
     QTemporaryDir m_out;
-    QString m_profile;
-    QMap<QString, QString> m_passphrases;
     QString m_runId;
     QJsonObject m_json; // the JSON report of the drill
 };
 
 void tst_DrctlReport::initTestCase()
 {
-    QVERIFY(m_dir.isValid() && m_data.isValid() && m_out.isValid());
+    QVERIFY(m_out.isValid());
     QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("pdfinfo")).isEmpty(), "pdfinfo (poppler-utils) is needed");
-    qputenv("DRCONSOLE_DATA_DIR", m_data.path().toUtf8());
     // No console ran: no history. Never the developer's own history file.
-    qputenv("DRCONSOLE_HISTORY_FILE", m_data.filePath(QStringLiteral("no-history.sqlite")).toUtf8());
-    const ToolRun up = drlab({QStringLiteral("up"), QStringLiteral("--json")});
-    QVERIFY2(up.exitCode == 0, up.err.constData());
-    const QJsonObject lab = QJsonDocument::fromJson(up.out).object();
-    m_profile = lab.value(QStringLiteral("profile")).toString();
-    for (const QJsonValue &v : lab.value(QStringLiteral("operators")).toArray())
-        m_passphrases.insert(v.toObject().value(QStringLiteral("name")).toString(), v.toObject().value(QStringLiteral("passphraseFile")).toString());
-    QVERIFY(m_passphrases.contains(QStringLiteral("lab-operator")));
+    qputenv("DRCONSOLE_HISTORY_FILE", QDir(m_lab.dataDir()).filePath(QStringLiteral("no-history.sqlite")).toUtf8());
+    const QString up = m_lab.up();
+    QVERIFY2(up.isEmpty(), qPrintable(up));
     QJsonObject last;
-    const bool healthy = dr::test::pollStatus(
-        [this] { return QJsonDocument::fromJson(drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000).out).object(); },
-        [](const QJsonObject &s) {
-            for (const QJsonValue &r : s.value(QStringLiteral("regions")).toArray()) {
-                for (const QJsonValue &c : r.toObject().value(QStringLiteral("components")).toArray()) {
-                    if (c.toObject().value(QStringLiteral("state")).toString() != u"ok")
-                        return false;
-                }
-            }
-            return s.value(QStringLiteral("storageReplication")).toObject().value(QStringLiteral("state")).toString() == u"ok"
-                && s.value(QStringLiteral("indexSync")).toObject().value(QStringLiteral("lagDocuments")).toInt(-1) == 0;
-        },
-        &last, 60000);
-    QVERIFY2(healthy, QJsonDocument(last).toJson().constData());
+    QVERIFY2(m_lab.waitReady(&last), QJsonDocument(last).toJson().constData());
 }
 
 void tst_DrctlReport::cleanupTestCase()
 {
-    drlab({QStringLiteral("down")});
+    m_lab.down();
 }
 
 void tst_DrctlReport::drillUnderTrafficThenRecord()
 {
     // Before any drill: the lab's quarterly schedule says overdue, and status still exits as
     // the stacks are (0 when all is ok).
-    const ToolRun before = drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
+    const ToolRun before = m_lab.drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
     const QJsonObject drillsBefore = QJsonDocument::fromJson(before.out).object().value(QStringLiteral("drills")).toObject();
     QCOMPARE(drillsBefore.value(QStringLiteral("schedule")).toString(), QStringLiteral("quarterly"));
     QCOMPARE(drillsBefore.value(QStringLiteral("overdue")).toBool(), true);
     QVERIFY(drillsBefore.value(QStringLiteral("lastDrill")).isNull());
-    const ToolRun text = drctl({QStringLiteral("status")}, 60000);
+    const ToolRun text = m_lab.drctl({QStringLiteral("status")}, 60000);
     QVERIFY2(text.out.contains("WARNING: drill overdue"), text.out.constData());
     QCOMPARE(text.exitCode, before.exitCode);
 
     QProcess traffic;
-    traffic.start(QStringLiteral(DRLAB_PATH), {QStringLiteral("traffic"), QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--seconds"),
+    traffic.start(QStringLiteral(DRLAB_PATH), {QStringLiteral("traffic"), QStringLiteral("--dir"), m_lab.dir(), QStringLiteral("--seconds"),
                                                QStringLiteral("30"), QStringLiteral("--rate"), QStringLiteral("5"), QStringLiteral("--json")});
     QVERIFY(traffic.waitForStarted());
-    const ToolRun drill = drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + as(QStringLiteral("lab-operator")));
+    const ToolRun drill = m_lab.drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(drill.exitCode == 0, drill.err.constData());
     m_runId = QJsonDocument::fromJson(drill.out).object().value(QStringLiteral("id")).toString();
     QVERIFY(!m_runId.isEmpty());
@@ -198,15 +161,15 @@ void tst_DrctlReport::drillUnderTrafficThenRecord()
     }
 
     // A viewer may not record a verdict.
-    if (m_passphrases.contains(QStringLiteral("lab-viewer"))) {
-        const ToolRun viewer = drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"),
-                                                 QStringLiteral("fail")} + as(QStringLiteral("lab-viewer")));
+    if (!m_lab.passphraseFile(QStringLiteral("lab-viewer")).isEmpty()) {
+        const ToolRun viewer = m_lab.drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"),
+                                                 QStringLiteral("fail")} + m_lab.as(QStringLiteral("lab-viewer")));
         QCOMPARE(viewer.exitCode, 1);
         QVERIFY2(viewer.err.contains("may not"), viewer.err.constData());
     }
-    const ToolRun record = drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"), QStringLiteral("pass"),
+    const ToolRun record = m_lab.drctl(QStringList{QStringLiteral("record"), QStringLiteral("--run"), m_runId, QStringLiteral("--verdict"), QStringLiteral("pass"),
                                              QStringLiteral("--note"), QStringLiteral("Drill went to plan, traffic kept flowing"),
-                                             QStringLiteral("--traffic"), trafficFile} + as(QStringLiteral("lab-operator")));
+                                             QStringLiteral("--traffic"), trafficFile} + m_lab.as(QStringLiteral("lab-operator")));
     QVERIFY2(record.exitCode == 0, record.err.constData());
 
     const ToolRun json = report(QStringLiteral("json"), out(QStringLiteral("run.json")));
@@ -320,7 +283,7 @@ void tst_DrctlReport::pdfHoldsTheFigures()
 
 void tst_DrctlReport::statusHasTheDrills()
 {
-    const ToolRun status = drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
+    const ToolRun status = m_lab.drctl({QStringLiteral("status"), QStringLiteral("--json")}, 60000);
     const QJsonObject drills = QJsonDocument::fromJson(status.out).object().value(QStringLiteral("drills")).toObject();
     QCOMPARE(drills.value(QStringLiteral("schedule")).toString(), QStringLiteral("quarterly"));
     QCOMPARE(drills.value(QStringLiteral("overdue")).toBool(true), false);
@@ -332,7 +295,7 @@ void tst_DrctlReport::statusHasTheDrills()
 
 void tst_DrctlReport::readiness()
 {
-    const ToolRun json = drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--days"), QStringLiteral("7"),
+    const ToolRun json = m_lab.drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--days"), QStringLiteral("7"),
                                 QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--out"), out(QStringLiteral("ready.json"))});
     QVERIFY2(json.exitCode == 0, json.err.constData());
     const QJsonObject r = QJsonDocument::fromJson(read(out(QStringLiteral("ready.json")))).object();
@@ -344,7 +307,7 @@ void tst_DrctlReport::readiness()
     QVERIFY(r.value(QStringLiteral("audit")).toObject().value(QStringLiteral("summary")).toString().startsWith(QStringLiteral("intact")));
 
     const QString pdf = out(QStringLiteral("ready.pdf"));
-    const ToolRun pdfRun = drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--format"), QStringLiteral("pdf"),
+    const ToolRun pdfRun = m_lab.drctl({QStringLiteral("report"), QStringLiteral("--readiness"), QStringLiteral("--format"), QStringLiteral("pdf"),
                                   QStringLiteral("--out"), pdf});
     QVERIFY2(pdfRun.exitCode == 0, pdfRun.err.constData());
     QCOMPARE(runTool(QStringLiteral("pdfinfo"), {pdf}, 60000).exitCode, 0);
@@ -353,7 +316,7 @@ void tst_DrctlReport::readiness()
 
 void tst_DrctlReport::errors()
 {
-    const ToolRun unknownRun = drctl({QStringLiteral("report"), QStringLiteral("--run"), QStringLiteral("20200101-000000-drill-none"), QStringLiteral("--format"),
+    const ToolRun unknownRun = m_lab.drctl({QStringLiteral("report"), QStringLiteral("--run"), QStringLiteral("20200101-000000-drill-none"), QStringLiteral("--format"),
                                       QStringLiteral("json"), QStringLiteral("--out"), out(QStringLiteral("x.json"))});
     QCOMPARE(unknownRun.exitCode, 1);
     QVERIFY2(unknownRun.err.contains("20200101-000000-drill-none"), unknownRun.err.constData());
@@ -374,7 +337,7 @@ void tst_DrctlReport::errors()
 void tst_DrctlReport::tamperedTrailSaysBroken()
 {
     QString auditPath;
-    for (QDirIterator it(m_data.path(), {QStringLiteral("audit.sqlite")}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();)
+    for (QDirIterator it(m_lab.dataDir(), {QStringLiteral("audit.sqlite")}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();)
         auditPath = it.next();
     QVERIFY(!auditPath.isEmpty());
     {
