@@ -273,7 +273,14 @@ public:
         m_result.regionId = std::move(regionId);
     }
 
-    void start() { properties(); }
+    void start()
+    {
+        // What the copy held at the last push: the answer when the region cannot be reached
+        // now (0 would read as an empty copy).
+        if (const auto saved = loadCursor(m_cursorPath, m_target))
+            m_result.remoteEntries = saved->seq;
+        properties();
+    }
 
 private:
     void properties()

@@ -66,7 +66,8 @@ struct RemoteAuditPush
     QString regionId;
     State state = State::Pushed;
     qint64 pushed = 0;        // entries appended by this push
-    qint64 remoteEntries = 0; // the copy's last seq as this push knows it
+    qint64 remoteEntries = 0; // the copy's last seq as this push knows it (unreachable: as the
+                              // last push left it)
     QString detail;           // why, for anything but Pushed
 };
 

@@ -250,6 +250,8 @@ void tst_DrctlRemoteAudit::storageDownQueuesThenCatchesUp()
     QCOMPARE(west.value(QStringLiteral("remoteEntries")).toInteger(), during);
     QVERIFY2(north.value(QStringLiteral("state")).toString() == u"unreachable", QJsonDocument(north).toJson().constData());
     QCOMPARE(north.value(QStringLiteral("pushed")).toInteger(), 0);
+    // Not 0 (an empty copy): what north held after the last push that reached it.
+    QCOMPARE(north.value(QStringLiteral("remoteEntries")).toInteger(), before);
 
     // Checking north cannot be done now: exit 3, west still matches.
     QJsonObject verified;
