@@ -74,19 +74,6 @@ QString figureText(const std::optional<double> &value, const QString &unit)
     return unit.isEmpty() ? numberText(*value) : numberText(*value) + QLatin1Char(' ') + unit;
 }
 
-QString verdictText(Verdict verdict)
-{
-    switch (verdict) {
-    case Verdict::Pass:
-        return QStringLiteral("PASS");
-    case Verdict::Fail:
-        return QStringLiteral("FAIL");
-    case Verdict::NotMeasured:
-        break;
-    }
-    return QStringLiteral("NOT MEASURED");
-}
-
 QList<QImage> renderCharts(const QList<Chart> &charts, const RenderOptions &options)
 {
     QList<QImage> images;
@@ -113,7 +100,7 @@ QString cls(Verdict verdict)
 
 QString badge(Verdict verdict)
 {
-    return QStringLiteral("<span class=\"badge %1\">&nbsp;%2&nbsp;</span>").arg(cls(verdict), verdictText(verdict));
+    return QStringLiteral("<span class=\"badge %1\">&nbsp;%2&nbsp;</span>").arg(cls(verdict), verdictName(verdict));
 }
 
 // The two style sheets: a browser gets the full one; QTextDocument reads a subset (no

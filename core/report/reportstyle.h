@@ -17,7 +17,6 @@ QString timeTextMs(qint64 msSinceEpoch);              // same for a chart time
 QString durationText(qint64 ms);                      // "850 ms", "2.4 s", "3 min 05 s", "-"
 QString numberText(double value);                     // "1,234.5" (at most 2 decimals)
 QString figureText(const std::optional<double> &value, const QString &unit); // "2.4 s", "not measured"
-QString verdictText(Verdict verdict);                 // "PASS", "FAIL", "NOT MEASURED"
 
 enum class Target { Browser, TextDocument };
 
