@@ -794,6 +794,7 @@ void MainWindow::createController(const Profile &profile)
             m_runsView->setController(m_controller);
             // The trail's copies in each region's storage: pushed after every append, and once
             // a minute, so entries queued while storage was down go as soon as it is back.
+            m_controller->setPushAuditCopies(true);
             if (RemoteAuditCopy *copies = m_controller->remoteAudit()) {
                 copies->setPeriodicPush(60 * 1000);
                 copies->pushSoon();

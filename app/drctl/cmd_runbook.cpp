@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "commands.h"
 
-#include "audit/remoteaudit.h"
 #include "failover/failovercontroller.h"
 #include "logging/logging.h"
 #include "secrets/secretstore.h"
@@ -219,7 +218,6 @@ public:
 
         if (m_parser.isSet(m_o.note))
             m_controller.addNote(runId, m_parser.value(m_o.operatorName), m_parser.value(m_o.note));
-        pushAuditCopies();
         if (m_json)
             printOut(QString::fromUtf8(QJsonDocument(runDocument(m_controller.journal(), runId)).toJson(QJsonDocument::Indented)));
         if (!finished)
@@ -238,35 +236,6 @@ public:
     int exitCode() const { return m_exit; }
 
 private:
-    // The console pushes the trail's copies on a timer; drctl exits right after the run, so it
-    // pushes once and waits (each request is bounded by the copy's own timeout). A region
-    // that cannot be reached keeps its entries queued for the next push: the run's outcome
-    // and exit code never depend on it.
-    void pushAuditCopies()
-    {
-        dr::RemoteAuditCopy *copies = m_controller.remoteAudit();
-        if (!copies)
-            return;
-        const bool verbose = m_parser.isSet(m_o.common.verbose);
-        bool answered = false;
-        copies->push([&](dr::Result<dr::RemoteAuditPushReport> report) {
-            answered = true;
-            if (!report) {
-                progress(QStringLiteral("audit copies: %1").arg(report.error()));
-            } else {
-                for (const dr::RemoteAuditPush &region : report->regions) {
-                    if (region.state != dr::RemoteAuditPush::State::Pushed)
-                        progress(QStringLiteral("audit copy in %1 not up to date (drctl audit push retries): %2").arg(region.regionId, region.detail));
-                    else if (verbose)
-                        progress(QStringLiteral("audit copy in %1: %2 entries pushed").arg(region.regionId).arg(region.pushed));
-                }
-            }
-            m_app.quit();
-        });
-        if (!answered)
-            m_app.exec();
-    }
-
     void progress(const QString &line)
     {
         // --json keeps stdout for the one document; progress goes to stderr then.

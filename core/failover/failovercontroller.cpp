@@ -46,7 +46,8 @@ struct FailoverController::Private
     QList<QSslCertificate> caCertificates;
     std::unique_ptr<RunJournal> journal;
     std::unique_ptr<AuditTrail> audit;
-    RemoteAuditCopy *remoteAudit = nullptr; // the off-workstation copies, pushed after appends
+    RemoteAuditCopy *remoteAudit = nullptr; // the off-workstation copies
+    bool pushAuditCopies = false;           // after every append (the console turns it on)
     std::unique_ptr<OperatorDirectory> operators;
     RunbookEngine *engine = nullptr;
     std::unique_ptr<RoutingSwitch> routing;
@@ -71,7 +72,7 @@ struct FailoverController::Private
             return;
         if (const auto r = audit->append(kind, actor, run, summary, data); !r)
             log::get("audit")->error("cannot append to the audit trail: {}", r.error().toStdString());
-        else if (remoteAudit)
+        else if (remoteAudit && pushAuditCopies)
             remoteAudit->pushSoon(); // best effort: never blocks or fails the run
     }
 
@@ -953,6 +954,11 @@ AuditTrail *FailoverController::audit() const
 RemoteAuditCopy *FailoverController::remoteAudit() const
 {
     return d->remoteAudit;
+}
+
+void FailoverController::setPushAuditCopies(bool on)
+{
+    d->pushAuditCopies = on;
 }
 
 OperatorDirectory *FailoverController::operators() const

@@ -79,9 +79,12 @@ public:
     RunbookEngine *engine() const;
     RunJournal *journal() const;
     AuditTrail *audit() const;
-    // The copies of the trail in each region's storage (null before prepare() succeeded):
-    // every append asks for a push (coalesced, best effort); drctl waits for one at its end.
+    // The copies of the trail in each region's storage (null before prepare() succeeded).
     RemoteAuditCopy *remoteAudit() const;
+    // Ask for a push (coalesced, best effort) after every append: on in the console, which
+    // lives long enough for it; off by default, for short-lived processes like drctl, which
+    // leave the copies to `drctl audit push` and the console.
+    void setPushAuditCopies(bool on);
     OperatorDirectory *operators() const;
 
     // An operator's note on a run (the wizard's last page, drctl --note); audited.
