@@ -6,3 +6,8 @@ target_sources(drcore PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/httpdate.cpp ${CMAKE_CURRENT_LIST_DIR}/httpdate.h
     ${CMAKE_CURRENT_LIST_DIR}/sharedkey.cpp ${CMAKE_CURRENT_LIST_DIR}/sharedkey.h
 )
+# Microsoft Entra ID tokens and Azure Resource Manager (issue 7).
+target_sources(drcore PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/entra.cpp ${CMAKE_CURRENT_LIST_DIR}/entra.h
+    ${CMAKE_CURRENT_LIST_DIR}/armclient.cpp ${CMAKE_CURRENT_LIST_DIR}/armclient.h
+)

@@ -23,6 +23,9 @@ class QNetworkAccessManager;
 
 namespace dr {
 
+class ArmClient;
+class TokenSource;
+
 // What to probe: one component, or one certificate endpoint.
 struct ProbeTarget
 {
@@ -78,6 +81,12 @@ struct ProbeContext
     QNetworkAccessManager *network = nullptr;
     Clock *clock = nullptr;
     QList<QSslCertificate> extraCaCertificates; // from the profile's tls.caCertificates
+    // With the profile's "azure" section (else null/empty): the app's Entra ID tokens, for
+    // data-plane auth "entra", and ARM, for the Azure resource probe kinds.
+    TokenSource *azureTokens = nullptr;
+    ArmClient *arm = nullptr;
+    QString storageScope;
+    QString searchScope;
 };
 
 class Probe : public QObject

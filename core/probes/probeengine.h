@@ -71,6 +71,15 @@ public:
     void setOptions(const Options &options) { m_options = options; }
     const Options &options() const { return m_options; }
     void setExtraCaCertificates(const QList<QSslCertificate> &cas) { m_context.extraCaCertificates = cas; }
+    // The profile's Azure app: tokens for "entra" data-plane auth and ARM for the Azure probe
+    // kinds (owned by the caller, outliving the engine's probes).
+    void setAzure(TokenSource *tokens, ArmClient *arm, const QString &storageScope, const QString &searchScope)
+    {
+        m_context.azureTokens = tokens;
+        m_context.arm = arm;
+        m_context.storageScope = storageScope;
+        m_context.searchScope = searchScope;
+    }
     QNetworkAccessManager *network() const { return m_context.network; }
 
     // False (with the reason in *error) for a duplicate id or an unknown probe kind.

@@ -73,6 +73,10 @@ struct SearchSettings
     QString apiVersion = QStringLiteral("2024-07-01");
     SecretRef apiKey;                 // a query key is enough for probes
     std::optional<SecretRef> adminKey; // needed to write (index sync)
+    // "key" (api-key header, the keys above) or "entra" (a bearer token for the profile's
+    // azure.searchScope, the app needing "Search Index Data Reader/Contributor"; no keys).
+    QString auth = QStringLiteral("key");
+    bool entra() const { return auth == u"entra"; }
 };
 
 // How to reach a storage account: the component's endpoint is its primary blob endpoint
@@ -80,8 +84,21 @@ struct SearchSettings
 struct StorageSettings
 {
     QString accountName;
-    SecretRef accountKey;
+    SecretRef accountKey;   // with auth "key"
     QUrl secondaryEndpoint; // the read-access secondary (RA-GRS); empty when there is none
+    // "key" (Shared Key, accountKey) or "entra" (a bearer token for azure.storageScope, the
+    // app needing "Storage Blob Data Contributor"; no key).
+    QString auth = QStringLiteral("key");
+    bool entra() const { return auth == u"entra"; }
+};
+
+// The Azure resource behind a component (docs/PROFILE.md, "azure" in a component), read through
+// ARM by the probe kinds storage-account, cosmos-db, app-service and key-vault and by the
+// optional runbook steps (storage account failover, Cosmos DB failover priority).
+struct AzureResource
+{
+    QString resourceId; // /subscriptions/SUB/resourceGroups/RG/providers/PROVIDER/TYPE/NAME
+    QString apiVersion; // empty: the provider's pinned version
 };
 
 struct Component
@@ -93,6 +110,7 @@ struct Component
     ProbeSettings probe;
     std::optional<SearchSettings> search;
     std::optional<StorageSettings> storage;
+    std::optional<AzureResource> azure;
 };
 
 struct Region
@@ -181,6 +199,32 @@ struct NotificationSettings
     std::optional<WebhookSettings> webhook;
 };
 
+// Microsoft Entra ID and Azure Resource Manager for every Azure provider (docs/PROFILE.md,
+// "azure"): the app registration DR Console acts as (client credentials, its secret in the
+// keychain), the clouds' endpoints and scopes (sovereign clouds change them), and optionally
+// operators signing in with Entra ID, their roles mapped from a token claim.
+struct EntraSignInSettings
+{
+    bool enabled = false;
+    QString tenantId;  // default: azure.tenantId
+    QString clientId;  // a public client (device code flow); default: azure.clientId
+    QString claim = QStringLiteral("roles"); // "roles" (app roles) or "groups" (group ids)
+    QMap<QString, QString> roles;            // claim value -> viewer|operator|approver|admin
+};
+
+struct AzureSettings
+{
+    QUrl authority = QUrl(QStringLiteral("https://login.microsoftonline.com"));
+    QString tenantId;
+    QString clientId;
+    std::optional<SecretRef> clientSecret; // absent: no app credential (probes by keys only)
+    QUrl armEndpoint = QUrl(QStringLiteral("https://management.azure.com"));
+    QString armScope = QStringLiteral("https://management.azure.com/.default");
+    QString storageScope = QStringLiteral("https://storage.azure.com/.default");
+    QString searchScope = QStringLiteral("https://search.azure.com/.default");
+    EntraSignInSettings signIn;
+};
+
 // Who may act on this deployment, and how a run is recorded: the operator directory (a file
 // beside the profile, shared by every workstation that opens it) and the audit trail's HMAC key
 // (the OS keychain by default; a 0600 key file for headless automation).
@@ -201,6 +245,15 @@ struct RunbookSettings
     int stepTimeoutMs = 120 * 1000;   // default per step
     int syncTimeoutMs = 1800 * 1000;  // the index sync steps
     int syncConcurrency = 4;          // index batches in flight
+    // Optional Azure steps (docs/PROFILE.md, "runbook"): fail the storage account over after
+    // the switch ("none", "planned", or "unplanned" — which leaves the account locally
+    // redundant until geo-redundancy is configured again), and change the Cosmos DB account's
+    // failover priorities so the target region writes. The components are named by id and
+    // need an "azure" resource.
+    QString storageAccountFailover = QStringLiteral("none");
+    QString storageAccountComponent = QStringLiteral("storage");
+    bool cosmosFailover = false;
+    QString cosmosComponent = QStringLiteral("cosmosdb");
 };
 
 // How often the deployment must be drilled (docs/PROFILE.md, "drills"): a named schedule
@@ -234,6 +287,8 @@ struct Profile
     AuditSettings audit;
     RunbookSettings runbook;
     DrillSettings drills;                // no "drills" section: no schedule
+    std::optional<AzureSettings> azure;  // needed by traffic-manager/front-door routing,
+                                         // Azure probe kinds and "entra" data-plane auth
 
     const Region *region(const QString &regionId) const;
     const Region *primary() const;

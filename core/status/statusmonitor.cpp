@@ -1,5 +1,7 @@
 #include "statusmonitor.h"
 
+#include "azure/armclient.h"
+#include "azure/entra.h"
 #include "logging/logging.h"
 #include "probes/tlsprobe.h"
 
@@ -26,6 +28,18 @@ StatusMonitor::StatusMonitor(const Profile &profile, Clock *clock, Mode mode, QO
         cas += loaded;
     }
     m_engine->setExtraCaCertificates(cas);
+    // Azure's control plane and the "entra" data-plane auth speak as the profile's app: one
+    // token source and one ARM client for every probe, so tokens are shared and cached.
+    if (profile.azure && profile.azure->clientSecret) {
+        const AzureSettings &azure = *profile.azure;
+        auto *tokens = new EntraTokenSource(
+            m_engine->network(), m_secrets, entraSettings(azure, cas), this);
+        tokens->setClock(clock);
+        auto *arm = new ArmClient(m_engine->network(), tokens, azure.armEndpoint, azure.armScope, this);
+        arm->setCaCertificates(cas);
+        arm->setClock(clock);
+        m_engine->setAzure(tokens, arm, azure.storageScope, azure.searchScope);
+    }
     connect(m_engine, &ProbeEngine::cycleFinished, this, &StatusMonitor::sampled);
     connect(m_engine, &ProbeEngine::resultRecorded, this, &StatusMonitor::changed);
 }
@@ -66,6 +80,23 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
             servers.insert(it.key(), it.value());
         t.options.insert(QStringLiteral("targets"), servers);
         targets.append(t);
+    } else if (m_profile.routing.kind == u"traffic-manager" || m_profile.routing.kind == u"front-door") {
+        // Read through ARM (ProbeContext::arm) by the routing probe: the settings the loader
+        // checked, as they are.
+        ProbeTarget t = make(QString::fromLatin1(kRoutingTarget), QStringLiteral("routing"), m_profile.routing.probe.intervalMs,
+                             m_profile.routing.probe.timeoutMs);
+        t.options.insert(QStringLiteral("kind"), m_profile.routing.kind);
+        for (auto it = m_profile.routing.settings.begin(); it != m_profile.routing.settings.end(); ++it)
+            t.options.insert(it.key(), it.value());
+        QJsonObject endpoints;
+        for (auto it = m_profile.routing.regionTargets.begin(); it != m_profile.routing.regionTargets.end(); ++it)
+            endpoints.insert(it.key(), it.value());
+        t.options.insert(QStringLiteral("targets"), endpoints);
+        if (!m_profile.azure || !m_profile.azure->clientSecret)
+            t.setupError = QStringLiteral("%1 routing is read through Azure Resource Manager: the profile needs "
+                                          "an \"azure\" section with a clientSecret")
+                               .arg(m_profile.routing.kind);
+        targets.append(t);
     }
     if (m_profile.indexSync && primary && secondary) {
         const IndexSyncSettings &sync = *m_profile.indexSync;
@@ -77,6 +108,7 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
                 return QJsonObject{{QStringLiteral("url"), c.endpoint.toString()},
                                    {QStringLiteral("indexName"), c.search->indexName},
                                    {QStringLiteral("apiVersion"), c.search->apiVersion},
+                                   {QStringLiteral("auth"), c.search->auth},
                                    {QStringLiteral("region"), region.id}};
             };
             t.options.insert(QStringLiteral("source"), side(*primary, *source));
@@ -85,15 +117,17 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
             t.options.insert(QStringLiteral("watermarkField"), sync.watermarkField);
             t.options.insert(QStringLiteral("lagDocuments"), m_profile.objectives.indexLagDocuments);
             t.options.insert(QStringLiteral("lagSeconds"), m_profile.objectives.indexLagSeconds);
-            t.secretRefs.insert(QStringLiteral("source.apiKey"), source->search->apiKey);
-            t.secretRefs.insert(QStringLiteral("target.apiKey"), target->search->apiKey);
+            if (!source->search->entra())
+                t.secretRefs.insert(QStringLiteral("source.apiKey"), source->search->apiKey);
+            if (!target->search->entra())
+                t.secretRefs.insert(QStringLiteral("target.apiKey"), target->search->apiKey);
             targets.append(t);
         }
     }
     if (m_profile.storageReplication && primary) {
         const StorageReplicationSettings &rep = *m_profile.storageReplication;
         const Component *storage = primary->component(rep.componentId);
-        if (storage && storage->storage && !storage->storage->secondaryEndpoint.isEmpty()) {
+        if (storage && storage->storage && (!storage->storage->secondaryEndpoint.isEmpty() || storage->azure)) {
             ProbeTarget t = make(QString::fromLatin1(kReplicationTarget), QStringLiteral("storage-replication"), rep.intervalMs, rep.timeoutMs);
             t.endpoint = storage->endpoint;
             t.regionId = primary->id;
@@ -103,7 +137,14 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
             t.options.insert(QStringLiteral("canary"), rep.canary);
             t.options.insert(QStringLiteral("canaryContainer"), rep.canaryContainer);
             t.options.insert(QStringLiteral("canaryTimeoutMs"), rep.canaryTimeoutMs);
-            t.secretRefs.insert(QStringLiteral("accountKey"), storage->storage->accountKey);
+            t.options.insert(QStringLiteral("auth"), storage->storage->auth);
+            if (storage->azure) {
+                // With ARM at hand the account's own geoReplicationStats say the lag.
+                t.options.insert(QStringLiteral("resourceId"), storage->azure->resourceId);
+                t.options.insert(QStringLiteral("resourceApiVersion"), storage->azure->apiVersion);
+            }
+            if (!storage->storage->entra())
+                t.secretRefs.insert(QStringLiteral("accountKey"), storage->storage->accountKey);
             targets.append(t);
         }
     }
@@ -145,11 +186,19 @@ QList<ProbeTarget> StatusMonitor::buildTargets() const
             if (c.search) {
                 t.options.insert(QStringLiteral("indexName"), c.search->indexName);
                 t.options.insert(QStringLiteral("apiVersion"), c.search->apiVersion);
-                t.secretRefs.insert(QStringLiteral("apiKey"), c.search->apiKey);
+                t.options.insert(QStringLiteral("auth"), c.search->auth);
+                if (!c.search->entra())
+                    t.secretRefs.insert(QStringLiteral("apiKey"), c.search->apiKey);
             }
             if (c.storage) {
                 t.options.insert(QStringLiteral("accountName"), c.storage->accountName);
-                t.secretRefs.insert(QStringLiteral("accountKey"), c.storage->accountKey);
+                t.options.insert(QStringLiteral("auth"), c.storage->auth);
+                if (!c.storage->entra())
+                    t.secretRefs.insert(QStringLiteral("accountKey"), c.storage->accountKey);
+            }
+            if (c.azure) {
+                t.options.insert(QStringLiteral("resourceId"), c.azure->resourceId);
+                t.options.insert(QStringLiteral("resourceApiVersion"), c.azure->apiVersion);
             }
             adjust(t.settings);
             targets.append(t);
