@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QJsonArray>
 #include <QFile>
 #include <QJsonDocument>
 #include <QSslConfiguration>
