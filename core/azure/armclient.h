@@ -14,6 +14,7 @@
 #include "common/result.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QJsonObject>
 #include <QList>
 #include <QNetworkReply>
@@ -24,6 +25,7 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 
 class QNetworkAccessManager;
 
@@ -99,8 +101,26 @@ public:
     // Retry-After as seconds or an HTTP date, in ms from `now`; -1 when absent or unreadable.
     static qint64 retryAfterMs(const QByteArray &value, const QDateTime &now);
 
+    // "PATCH trafficManagerProfiles/contoso-tm/externalEndpoints/west (api-version 2022-04-01)":
+    // the resource below its provider namespace, as errors name it.
+    static QString describeOperation(const QByteArray &method, const QString &path, const QString &apiVersion);
+
+    // Whether a poll URL may receive our bearer token: same scheme, host and port as `endpoint`.
+    static bool sameOrigin(const QUrl &url, const QUrl &endpoint);
+
 private:
     // (implementation)
+    struct Call;
+    struct Operation;
+    void attempt(const std::shared_ptr<Call> &call);
+    void exchange(const std::shared_ptr<Call> &call, const QByteArray &token);
+    void retryLater(const std::shared_ptr<Call> &call, const QString &why, qint64 retryAfter);
+    void poll(const std::shared_ptr<Operation> &op);
+    void pollLater(const std::shared_ptr<Operation> &op, qint64 delayMs);
+    void finalGet(const std::shared_ptr<Operation> &op);
+    QUrl resourceUrl(const QString &path, const QString &apiVersion, const QString &extraQuery) const;
+    const Clock *clock() const;
+
     QNetworkAccessManager *m_network;
     QPointer<TokenSource> m_tokens;
     QUrl m_endpoint;

@@ -13,6 +13,7 @@
 #include "profile/profile.h"
 
 #include <QByteArray>
+#include <QByteArrayList>
 #include <QDateTime>
 #include <QHash>
 #include <QJsonObject>
@@ -111,8 +112,24 @@ public:
     // grant_type=refresh_token (public client: no secret).
     void refresh(const QByteArray &refreshToken, const QString &scope, TokenCallback done);
 
+    const EntraSettings &settings() const { return m_settings; }
+
 private:
     // (implementation)
+    const Clock *clock() const;
+    QString prefix(const QString &what, const QUrl &url) const;
+    // POSTs the form to `url` and answers with the token, or the service's error code (empty
+    // for anything that is not an OAuth error) and the operator's message.
+    struct Outcome
+    {
+        std::optional<AccessToken> token;
+        QString errorCode;
+        QString message;
+    };
+    using OutcomeCallback = std::function<void(const Outcome &)>;
+    void requestToken(const QList<std::pair<QString, QByteArray>> &form, const QString &scope,
+        const QByteArrayList &secrets, OutcomeCallback done);
+
     QNetworkAccessManager *m_network;
     EntraSettings m_settings;
     const Clock *m_clock = nullptr;
@@ -154,10 +171,19 @@ public:
     // Drops cached tokens (memory and keychain), e.g. after a 401.
     void invalidate(const QString &scope);
 
+    // The keychain entry a scope's token is cached under.
+    QString keychainEntry(const QString &scope) const;
+
 private:
     // (implementation)
+    void fetch(const QString &scope);
+    void askEntra(const QString &scope);
+    void finish(const QString &scope, const Result<AccessToken> &token);
+
     QNetworkAccessManager *m_network;
     SecretStore *m_secrets;
+    EntraTokenClient *m_client = nullptr;
+    std::optional<QByteArray> m_clientSecret; // resolved once
     EntraSettings m_settings;
     const Clock *m_clock = nullptr;
     bool m_keychainCache = true;
