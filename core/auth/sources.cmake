@@ -2,4 +2,6 @@
 target_sources(drcore PRIVATE
     auth/operatordirectory.h
     auth/operatordirectory.cpp
+    auth/entrasignin.h
+    auth/entrasignin.cpp
 )

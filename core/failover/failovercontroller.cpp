@@ -1,6 +1,7 @@
 #include "failovercontroller.h"
 
 #include "audit/remoteaudit.h"
+#include "auth/entrasignin.h"
 #include "indexsync/indexsync.h"
 #include "logging/logging.h"
 #include "net/httpexchange.h"
@@ -830,6 +831,25 @@ Result<SignedInOperator> FailoverController::signIn(const QString &name, const Q
         d->record(QStringLiteral("sign-in"), who->name, QString(), QStringLiteral("%1 signed in as %2").arg(who->name, roleName(who->role)));
     else
         d->record(QStringLiteral("sign-in-failed"), name, QString(), QStringLiteral("sign-in refused for %1: %2").arg(name, who.error()));
+    return who;
+}
+
+Result<SignedInOperator> FailoverController::signInWithEntra(const AccessToken &token)
+{
+    // Who and where, never the token: enough for an auditor to find the account in Entra ID.
+    const QJsonObject data{{QStringLiteral("method"), QStringLiteral("entra")},
+                           {QStringLiteral("tenant"), token.claims.value(QStringLiteral("tid")).toString()},
+                           {QStringLiteral("objectId"), token.claims.value(QStringLiteral("oid")).toString()}};
+    auto who = entraOperator(token, d->profile, Clock::system()->nowUtc());
+    if (who) {
+        d->lastSignedIn = who->name;
+        d->record(QStringLiteral("sign-in"), who->name, QString(),
+                  QStringLiteral("%1 signed in with Entra ID as %2").arg(who->name, roleName(who->role)), data);
+    } else {
+        const QString name = entraOperatorName(token.claims);
+        d->record(QStringLiteral("sign-in-failed"), name, QString(),
+                  QStringLiteral("Entra ID sign-in refused for %1: %2").arg(name, who.error()), data);
+    }
     return who;
 }
 

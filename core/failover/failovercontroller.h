@@ -42,6 +42,7 @@ namespace dr {
 
 class SecretStore;
 class RemoteAuditCopy;
+struct AccessToken;
 
 class FailoverController : public QObject
 {
@@ -59,6 +60,9 @@ public:
 
     // Verifies the passphrase against the operator directory; audited either way.
     Result<SignedInOperator> signIn(const QString &name, const QByteArray &passphrase);
+    // Signs in an operator from an Entra ID token (device code flow), its role mapped by the
+    // profile's azure.signIn (core/auth/entrasignin.h); audited either way, "method": "entra".
+    Result<SignedInOperator> signInWithEntra(const AccessToken &token);
 
     // Takes a fresh status snapshot and judges every gate for the request.
     void checkReadiness(const FlowRequest &request,
