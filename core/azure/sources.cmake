@@ -11,3 +11,7 @@ target_sources(drcore PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/entra.cpp ${CMAKE_CURRENT_LIST_DIR}/entra.h
     ${CMAKE_CURRENT_LIST_DIR}/armclient.cpp ${CMAKE_CURRENT_LIST_DIR}/armclient.h
 )
+# Storage accounts, Cosmos DB, App Service and Key Vault through ARM (issue 7).
+target_sources(drcore PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/armresources.cpp ${CMAKE_CURRENT_LIST_DIR}/armresources.h
+)

@@ -1,5 +1,6 @@
 #include "proberegistry.h"
 
+#include "armresourceprobe.h"
 #include "blobserviceprobe.h"
 #include "httpprobe.h"
 #include "indexsyncprobe.h"
@@ -18,6 +19,10 @@ ProbeRegistry::ProbeRegistry()
     add<TlsProbe>(QStringLiteral("tls"));
     add<SearchIndexProbe>(QStringLiteral("search-index"));
     add<BlobServiceProbe>(QStringLiteral("blob-service"));
+    add<ArmResourceProbe>(QStringLiteral("storage-account"));
+    add<ArmResourceProbe>(QStringLiteral("cosmos-db"));
+    add<ArmResourceProbe>(QStringLiteral("app-service"));
+    add<ArmResourceProbe>(QStringLiteral("key-vault"));
     add<StorageReplicationProbe>(QStringLiteral("storage-replication"), Scope::ProfileWide);
     add<IndexSyncProbe>(QStringLiteral("index-sync"), Scope::ProfileWide);
     add<RoutingProbe>(QStringLiteral("routing"), Scope::ProfileWide);

@@ -1,7 +1,10 @@
 #include "storagereplicationprobe.h"
 
+#include "azure/armclient.h"
+#include "azure/armresources.h"
 #include "azure/blobclient.h"
 
+#include <QPointer>
 #include <QUuid>
 
 namespace dr {
@@ -44,15 +47,13 @@ ProbeResult StorageReplicationProbe::judge(const QString &status, const QDateTim
     return r;
 }
 
-void StorageReplicationProbe::start()
+bool StorageReplicationProbe::makeClients(QString *error)
 {
-    m_startedMs = m_context.clock->elapsedMs();
     const auto credential = azure::StorageCredential::fromBase64(m_target.options.value(QStringLiteral("accountName")).toString(),
                                                                 m_target.secrets.value(QStringLiteral("accountKey")));
     if (!credential) {
-        m_result = ProbeResult::failure(credential.error());
-        QMetaObject::invokeMethod(this, &StorageReplicationProbe::finish, Qt::QueuedConnection);
-        return;
+        *error = credential.error();
+        return false;
     }
     const auto makeClient = [&](const QUrl &endpoint) {
         auto *client = new azure::BlobClient(m_context.network, endpoint, *credential, this);
@@ -63,6 +64,22 @@ void StorageReplicationProbe::start()
     };
     m_primary = makeClient(m_target.endpoint);
     m_secondary = makeClient(QUrl(m_target.options.value(QStringLiteral("secondaryEndpoint")).toString()));
+    return true;
+}
+
+void StorageReplicationProbe::start()
+{
+    m_startedMs = m_context.clock->elapsedMs();
+    if (const QString resourceId = m_target.options.value(QStringLiteral("resourceId")).toString(); !resourceId.isEmpty() && m_context.arm) {
+        startArm(resourceId);
+        return;
+    }
+    QString error;
+    if (!makeClients(&error)) {
+        m_result = ProbeResult::failure(error);
+        QMetaObject::invokeMethod(this, &StorageReplicationProbe::finish, Qt::QueuedConnection);
+        return;
+    }
     m_secondary->getServiceStats([this](Result<azure::GeoReplicationStats> stats) {
         if (m_done)
             return;
@@ -82,6 +99,69 @@ void StorageReplicationProbe::start()
         else
             finish();
     });
+}
+
+void StorageReplicationProbe::startArm(const QString &resourceId)
+{
+    // The engine's watchdog bounds the probe too; this one says why in ARM's words.
+    QTimer::singleShot(m_target.settings.timeoutMs, this, [this] {
+        if (m_done || m_statsLatencyMs >= 0)
+            return;
+        m_result = ProbeResult::failure(QStringLiteral("no answer from Azure Resource Manager within %1 ms").arg(m_target.settings.timeoutMs));
+        m_result.data.insert(QStringLiteral("status"), QStringLiteral("unknown"));
+        m_result.data.insert(QStringLiteral("state"), QStringLiteral("unknown"));
+        finish();
+    });
+    QPointer<StorageReplicationProbe> self(this);
+    const azure::ArmRequest request = azure::storageAccountGet(resourceId, m_target.options.value(QStringLiteral("resourceApiVersion")).toString());
+    azure::sendRequest(m_context.arm, request, [self](Result<ArmResponse> response) {
+        if (!self || self->m_done)
+            return;
+        self->armAnswered(response ? azure::parseStorageAccount(response->body) : Result<azure::StorageAccountInfo>(fail(response.error())));
+    });
+}
+
+void StorageReplicationProbe::armAnswered(const Result<azure::StorageAccountInfo> &account)
+{
+    m_statsLatencyMs = m_context.clock->elapsedMs() - m_startedMs;
+    const auto unknown = [this](const QString &why) {
+        m_result = ProbeResult::failure(why);
+        m_result.data.insert(QStringLiteral("status"), QStringLiteral("unknown"));
+        m_result.data.insert(QStringLiteral("state"), QStringLiteral("unknown"));
+        m_result.data.insert(QStringLiteral("source"), QStringLiteral("arm"));
+        finish();
+    };
+    if (!account) {
+        unknown(QStringLiteral("storage account: %1").arg(account.error()));
+        return;
+    }
+    if (!account->geo) {
+        unknown(QStringLiteral("storage account %1 reports no geoReplicationStats (sku %2): it is not geo-replicated")
+                    .arg(account->name, account->sku));
+        return;
+    }
+    // ARM spells the status Live/Bootstrap/Unavailable; Get Blob Service Stats, which judge()
+    // reads, in lower case.
+    const QString status = account->geo->status.toLower();
+    m_result = judge(status, account->geo->lastSyncTime, m_context.clock->nowUtc(),
+                     m_target.options.value(QStringLiteral("rpoSeconds")).toInteger(900));
+    m_result.data.insert(QStringLiteral("source"), QStringLiteral("arm"));
+    if (account->geo->canFailover)
+        m_result.data.insert(QStringLiteral("canFailover"), *account->geo->canFailover);
+    if (account->geo->canPlannedFailover)
+        m_result.data.insert(QStringLiteral("canPlannedFailover"), *account->geo->canPlannedFailover);
+    if (account->failoverInProgress)
+        m_result.data.insert(QStringLiteral("failoverInProgress"), *account->failoverInProgress);
+    m_result.data.insert(QStringLiteral("primaryLocation"), account->primaryLocation);
+    m_result.data.insert(QStringLiteral("secondaryLocation"), account->secondaryLocation);
+    const bool canary = m_target.options.value(QStringLiteral("canary")).toBool(true) && status != u"unavailable"
+        && !m_target.secrets.value(QStringLiteral("accountKey")).isEmpty()
+        && !m_target.options.value(QStringLiteral("secondaryEndpoint")).toString().isEmpty();
+    QString error;
+    if (canary && makeClients(&error))
+        runCanary();
+    else
+        finish();
 }
 
 void StorageReplicationProbe::runCanary()

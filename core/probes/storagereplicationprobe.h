@@ -12,7 +12,14 @@
 // data: status, lastSyncTime, lagSeconds, rpoSeconds, canaryLagMs, canaryDetail, and state:
 //   ok | lagging (Last Sync Time beyond the RPO) | delayed (within the RPO, but the canary did
 //   not arrive in time: falling behind now) | bootstrap | unavailable | unknown
+//
+// ARM mode: with options.resourceId and ProbeContext::arm, the account's own
+// geoReplicationStats (GET with $expand=geoReplicationStats) give the status and Last Sync
+// Time instead of Get Blob Service Stats, judged the same way, plus canFailover and
+// canPlannedFailover in data (source: "arm"). The canary still runs when the account key and
+// the secondary endpoint are there.
 
+#include "common/result.h"
 #include "probe.h"
 
 #include <QTimer>
@@ -21,6 +28,7 @@ namespace dr {
 
 namespace azure {
 class BlobClient;
+struct StorageAccountInfo;
 }
 
 class StorageReplicationProbe final : public Probe
@@ -36,6 +44,9 @@ public:
     static ProbeResult judge(const QString &status, const QDateTime &lastSyncTime, const QDateTime &now, qint64 rpoSeconds);
 
 private:
+    void startArm(const QString &resourceId);
+    void armAnswered(const Result<azure::StorageAccountInfo> &account);
+    bool makeClients(QString *error);
     void runCanary();
     void pollCanary();
     void finish();
