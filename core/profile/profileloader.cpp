@@ -329,6 +329,18 @@ public:
         return u;
     }
 
+    std::optional<bool> boolean(const QString &key)
+    {
+        const QJsonValue v = raw(key);
+        if (v.isUndefined())
+            return std::nullopt;
+        if (!v.isBool()) {
+            wrongType(key, QStringLiteral("a boolean"), v);
+            return std::nullopt;
+        }
+        return v.toBool();
+    }
+
     std::optional<QJsonObject> object(const QString &key, bool required)
     {
         const QJsonValue v = raw(key);
@@ -491,6 +503,11 @@ public:
             p.runbook = runbook(*o, r.at(QStringLiteral("runbook")));
         if (const auto o = r.object(QStringLiteral("drills"), false))
             p.drills = drills(*o, r.at(QStringLiteral("drills")));
+        if (const auto o = r.object(QStringLiteral("azure"), false))
+            p.azure = azure(*o, r.at(QStringLiteral("azure")));
+        else
+            p.azure = azureFromRoutingCredential(p.routing);
+        checkAzureUse(p, r);
         r.finish();
         return true;
     }
@@ -597,8 +614,239 @@ private:
         s.stepTimeoutMs = r.seconds(QStringLiteral("stepTimeoutSeconds"), 1, 86400).value_or(s.stepTimeoutMs);
         s.syncTimeoutMs = r.seconds(QStringLiteral("syncTimeoutSeconds"), 1, 7 * 86400).value_or(s.syncTimeoutMs);
         s.syncConcurrency = int(r.integer(QStringLiteral("syncConcurrency"), 1, 32, false).value_or(s.syncConcurrency));
+        s.storageAccountFailover = r.oneOf(QStringLiteral("storageAccountFailover"),
+                                        { QStringLiteral("none"), QStringLiteral("planned"), QStringLiteral("unplanned") }, false)
+                                       .value_or(s.storageAccountFailover);
+        s.storageAccountComponent = r.string(QStringLiteral("storageAccountComponent"), false).value_or(s.storageAccountComponent);
+        s.cosmosFailover = r.boolean(QStringLiteral("cosmosFailover")).value_or(s.cosmosFailover);
+        s.cosmosComponent = r.string(QStringLiteral("cosmosComponent"), false).value_or(s.cosmosComponent);
         r.finish();
         return s;
+    }
+
+    // The clouds DR Console knows by name: their sign-in authority, Resource Manager and the
+    // scopes of the data planes it uses. Storage's scope is the same in every cloud.
+    struct Cloud
+    {
+        QString name, authority, arm, armScope, searchScope;
+    };
+    static const QList<Cloud> &clouds()
+    {
+        static const QList<Cloud> list{
+            { QStringLiteral("AzurePublic"), QStringLiteral("https://login.microsoftonline.com"),
+                QStringLiteral("https://management.azure.com"), QStringLiteral("https://management.azure.com/.default"),
+                QStringLiteral("https://search.azure.com/.default") },
+            { QStringLiteral("AzureUSGovernment"), QStringLiteral("https://login.microsoftonline.us"),
+                QStringLiteral("https://management.usgovcloudapi.net"),
+                QStringLiteral("https://management.usgovcloudapi.net/.default"),
+                QStringLiteral("https://search.azure.us/.default") },
+            { QStringLiteral("AzureChina"), QStringLiteral("https://login.chinacloudapi.cn"),
+                QStringLiteral("https://management.chinacloudapi.cn"),
+                QStringLiteral("https://management.chinacloudapi.cn/.default"),
+                QStringLiteral("https://search.azure.cn/.default") },
+        };
+        return list;
+    }
+
+    // An https URL, or http on a loopback host (a test's or the lab's endpoint): a bearer
+    // token or a client secret never crosses a network in clear text.
+    std::optional<QUrl> secureUrl(ObjectReader &r, const QString &key)
+    {
+        const auto u = r.url(key, { QStringLiteral("https"), QStringLiteral("http") }, false);
+        if (!u)
+            return std::nullopt;
+        const QString host = u->host();
+        if (u->scheme() == u"http" && host != u"localhost" && host != u"127.0.0.1" && host != u"::1") {
+            m_diag.add(r.at(key),
+                QStringLiteral("expected an https URL (tokens and secrets travel on it); plain http is "
+                               "accepted only on localhost; got \"%1\"")
+                    .arg(u->toString()));
+            return std::nullopt;
+        }
+        return u;
+    }
+
+    std::optional<QString> tenant(ObjectReader &r, const QString &key, bool required)
+    {
+        static const QRegularExpression domain(
+            QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.)+[A-Za-z]{2,}$"));
+        const auto v = r.string(key, required);
+        if (!v)
+            return std::nullopt;
+        if (guidPattern().match(*v).hasMatch() || domain.match(*v).hasMatch() || *v == u"organizations"
+            || *v == u"common")
+            return v;
+        m_diag.add(r.at(key),
+            QStringLiteral("expected the Entra ID tenant as a GUID, a domain name "
+                           "(contoso.onmicrosoft.com), \"organizations\" or \"common\"; got \"%1\"")
+                .arg(*v));
+        return std::nullopt;
+    }
+
+    std::optional<QString> guid(ObjectReader &r, const QString &key, const QString &meaning, bool required)
+    {
+        const auto v = r.string(key, required);
+        if (v && !guidPattern().match(*v).hasMatch()) {
+            m_diag.add(r.at(key),
+                QStringLiteral("expected %1 as a GUID (00000000-0000-0000-0000-000000000000); got \"%2\"")
+                    .arg(meaning, *v));
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    std::optional<QString> scope(ObjectReader &r, const QString &key)
+    {
+        const auto v = r.string(key, false);
+        if (v && (!v->endsWith(QStringLiteral("/.default")) || !QUrl(*v).isValid())) {
+            m_diag.add(r.at(key),
+                QStringLiteral("expected a resource's default scope like "
+                               "\"https://management.azure.com/.default\"; got \"%1\"")
+                    .arg(*v));
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    AzureSettings azure(const QJsonObject &o, const QString &ptr)
+    {
+        AzureSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        if (const auto cloud = r.oneOf(QStringLiteral("cloud"),
+                { QStringLiteral("AzurePublic"), QStringLiteral("AzureUSGovernment"), QStringLiteral("AzureChina") },
+                false)) {
+            for (const Cloud &c : clouds()) {
+                if (c.name == *cloud) {
+                    s.authority = QUrl(c.authority);
+                    s.armEndpoint = QUrl(c.arm);
+                    s.armScope = c.armScope;
+                    s.searchScope = c.searchScope;
+                }
+            }
+        }
+        if (const auto u = secureUrl(r, QStringLiteral("authority")))
+            s.authority = *u;
+        if (const auto u = secureUrl(r, QStringLiteral("armEndpoint")))
+            s.armEndpoint = *u;
+        s.armScope = scope(r, QStringLiteral("armScope")).value_or(s.armScope);
+        s.storageScope = scope(r, QStringLiteral("storageScope")).value_or(s.storageScope);
+        s.searchScope = scope(r, QStringLiteral("searchScope")).value_or(s.searchScope);
+        s.tenantId = tenant(r, QStringLiteral("tenantId"), true).value_or(QString());
+        s.clientId = guid(r, QStringLiteral("clientId"), QStringLiteral("the application (client) id"), true)
+                         .value_or(QString());
+        if (r.has(QStringLiteral("clientSecret")))
+            s.clientSecret = secretRef(r.raw(QStringLiteral("clientSecret")), r.at(QStringLiteral("clientSecret")));
+        if (const auto o2 = r.object(QStringLiteral("signIn"), false))
+            s.signIn = signIn(*o2, r.at(QStringLiteral("signIn")), s);
+        r.finish();
+        return s;
+    }
+
+    EntraSignInSettings signIn(const QJsonObject &o, const QString &ptr, const AzureSettings &azure)
+    {
+        EntraSignInSettings s;
+        ObjectReader r(o, ptr, m_diag);
+        s.enabled = r.boolean(QStringLiteral("enabled")).value_or(true);
+        s.tenantId = tenant(r, QStringLiteral("tenantId"), false).value_or(azure.tenantId);
+        s.clientId = guid(r, QStringLiteral("clientId"), QStringLiteral("the public client's application id"), false)
+                         .value_or(azure.clientId);
+        s.claim = r.oneOf(QStringLiteral("claim"), { QStringLiteral("roles"), QStringLiteral("groups") }, false)
+                      .value_or(s.claim);
+        if (const auto roles = r.object(QStringLiteral("roles"), true)) {
+            const QString at = r.at(QStringLiteral("roles"));
+            if (roles->isEmpty())
+                m_diag.add(at, QStringLiteral("expected at least one %1 value mapped to a DR Console role").arg(s.claim));
+            for (auto it = roles->begin(); it != roles->end(); ++it) {
+                const QString valueAt = at + u'/' + JsonLocator::escapeToken(it.key());
+                const QString role = it.value().toString();
+                if (!it.value().isString() || !(role == u"viewer" || role == u"operator" || role == u"approver" || role == u"admin")) {
+                    m_diag.add(valueAt,
+                        QStringLiteral("expected a DR Console role: viewer, operator, approver or admin; got %1")
+                            .arg(it.value().isString() ? QStringLiteral("\"%1\"").arg(role) : typeName(it.value())));
+                    continue;
+                }
+                if (s.claim == u"groups" && !guidPattern().match(it.key()).hasMatch()) {
+                    m_diag.add(valueAt,
+                        QStringLiteral("the groups claim holds group object ids: expected a GUID; got \"%1\"")
+                            .arg(it.key()));
+                    continue;
+                }
+                s.roles.insert(it.key(), role);
+            }
+        }
+        r.finish();
+        return s;
+    }
+
+    // Profiles written before the "azure" section named the app in the routing: the same app.
+    static std::optional<AzureSettings> azureFromRoutingCredential(const Routing &routing)
+    {
+        if (!routing.credential || !routing.settings.contains(QStringLiteral("tenantId"))
+            || !routing.settings.contains(QStringLiteral("clientId")))
+            return std::nullopt;
+        AzureSettings s;
+        s.tenantId = routing.settings.value(QStringLiteral("tenantId"));
+        s.clientId = routing.settings.value(QStringLiteral("clientId"));
+        s.clientSecret = routing.credential;
+        return s;
+    }
+
+    // What needs the app's credentials or an Azure resource, checked once every section is read.
+    void checkAzureUse(const Profile &p, ObjectReader &root)
+    {
+        const bool app = p.azure && p.azure->clientSecret;
+        static const QStringList armKinds{ QStringLiteral("storage-account"), QStringLiteral("cosmos-db"),
+            QStringLiteral("app-service"), QStringLiteral("key-vault") };
+        for (qsizetype ri = 0; ri < p.regions.size(); ++ri) {
+            const Region &region = p.regions.at(ri);
+            for (qsizetype ci = 0; ci < region.components.size(); ++ci) {
+                const Component &c = region.components.at(ci);
+                const QString at = QStringLiteral("/regions/%1/components/%2").arg(ri).arg(ci);
+                if (armKinds.contains(c.probe.kind) && !c.azure) {
+                    m_diag.add(at,
+                        QStringLiteral("a %1 probe reads the resource through Azure Resource Manager: the "
+                                       "component needs \"azure\": {\"resourceId\": ...}")
+                            .arg(c.probe.kind));
+                }
+                if ((armKinds.contains(c.probe.kind)) && !app) {
+                    m_diag.add(at + QStringLiteral("/probe/kind"),
+                        QStringLiteral("a %1 probe needs the profile's \"azure\" section with a "
+                                       "clientSecret (the app it reads Azure as)")
+                            .arg(c.probe.kind));
+                }
+                if (c.search && c.search->entra() && !app) {
+                    m_diag.add(at + QStringLiteral("/search/auth"),
+                        QStringLiteral("search auth \"entra\" needs the profile's \"azure\" section "
+                                       "with a clientSecret"));
+                }
+                if (c.storage && c.storage->entra() && !app) {
+                    m_diag.add(at + QStringLiteral("/storage/auth"),
+                        QStringLiteral("storage auth \"entra\" needs the profile's \"azure\" section "
+                                       "with a clientSecret"));
+                }
+            }
+        }
+        const auto needResource = [&](const QString &key, const QString &componentId, const QString &what) {
+            const Region *primary = p.primary();
+            const Component *c = primary ? primary->component(componentId) : nullptr;
+            if (!c || !c->azure) {
+                m_diag.add(QStringLiteral("/runbook/") + key,
+                    QStringLiteral("%1 needs the primary region's component \"%2\" with an \"azure\" "
+                                   "resource")
+                        .arg(what, componentId));
+            }
+            if (!app) {
+                m_diag.add(QStringLiteral("/runbook/") + key,
+                    QStringLiteral("%1 needs the profile's \"azure\" section with a clientSecret").arg(what));
+            }
+        };
+        if (p.runbook.storageAccountFailover != u"none")
+            needResource(QStringLiteral("storageAccountFailover"), p.runbook.storageAccountComponent,
+                QStringLiteral("storage account failover"));
+        if (p.runbook.cosmosFailover)
+            needResource(QStringLiteral("cosmosFailover"), p.runbook.cosmosComponent,
+                QStringLiteral("Cosmos DB failover"));
+        Q_UNUSED(root);
     }
 
     // One of "schedule" or "intervalDays": two ways of saying the same thing would let them
@@ -992,14 +1240,23 @@ private:
         ObjectReader r(o, ptr, m_diag);
         settings.indexName = r.identifier(QStringLiteral("indexName")).value_or(QString());
         settings.apiVersion = r.string(QStringLiteral("apiVersion"), false).value_or(settings.apiVersion);
-        if (r.has(QStringLiteral("apiKey"))) {
-            if (const auto ref = secretRef(r.raw(QStringLiteral("apiKey")), r.at(QStringLiteral("apiKey"))))
-                settings.apiKey = *ref;
+        settings.auth = r.oneOf(QStringLiteral("auth"), { QStringLiteral("key"), QStringLiteral("entra") }, false)
+                            .value_or(settings.auth);
+        if (settings.entra()) {
+            // A token for the app is the credential: a key beside it would be a second way in.
+            const QString why = QStringLiteral("auth \"entra\" uses the app's Entra ID token, not a key; remove it");
+            r.refuse(QStringLiteral("apiKey"), why);
+            r.refuse(QStringLiteral("adminKey"), why);
         } else {
-            r.missing(QStringLiteral("apiKey"), QStringLiteral("a secret reference to a query or admin key"));
+            if (r.has(QStringLiteral("apiKey"))) {
+                if (const auto ref = secretRef(r.raw(QStringLiteral("apiKey")), r.at(QStringLiteral("apiKey"))))
+                    settings.apiKey = *ref;
+            } else {
+                r.missing(QStringLiteral("apiKey"), QStringLiteral("a secret reference to a query or admin key"));
+            }
+            if (r.has(QStringLiteral("adminKey")))
+                settings.adminKey = secretRef(r.raw(QStringLiteral("adminKey")), r.at(QStringLiteral("adminKey")));
         }
-        if (r.has(QStringLiteral("adminKey")))
-            settings.adminKey = secretRef(r.raw(QStringLiteral("adminKey")), r.at(QStringLiteral("adminKey")));
         r.finish();
         return settings;
     }
@@ -1019,7 +1276,12 @@ private:
                 settings.accountName = *name;
             }
         }
-        if (r.has(QStringLiteral("accountKey"))) {
+        settings.auth = r.oneOf(QStringLiteral("auth"), { QStringLiteral("key"), QStringLiteral("entra") }, false)
+                            .value_or(settings.auth);
+        if (settings.entra()) {
+            r.refuse(QStringLiteral("accountKey"),
+                QStringLiteral("auth \"entra\" uses the app's Entra ID token, not the account key; remove it"));
+        } else if (r.has(QStringLiteral("accountKey"))) {
             if (const auto ref = secretRef(r.raw(QStringLiteral("accountKey")), r.at(QStringLiteral("accountKey"))))
                 settings.accountKey = *ref;
         } else {
@@ -1032,12 +1294,42 @@ private:
         return settings;
     }
 
+    AzureResource azureResource(const QJsonObject &o, const QString &ptr)
+    {
+        static const QRegularExpression resourceId(QStringLiteral(
+            "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w._()]+/providers/[A-Za-z0-9.]+/[A-Za-z0-9]+/"
+            "[^/]+(/[A-Za-z0-9]+/[^/]+)*$"),
+            QRegularExpression::CaseInsensitiveOption);
+        static const QRegularExpression apiVersion(QStringLiteral("^\\d{4}-\\d{2}-\\d{2}(-preview)?$"));
+        AzureResource a;
+        ObjectReader r(o, ptr, m_diag);
+        if (const auto id = r.string(QStringLiteral("resourceId"), true)) {
+            if (!resourceId.match(*id).hasMatch()) {
+                m_diag.add(r.at(QStringLiteral("resourceId")),
+                    QStringLiteral("expected an Azure resource id: /subscriptions/GUID/resourceGroups/GROUP/"
+                                   "providers/NAMESPACE/TYPE/NAME; got \"%1\"")
+                        .arg(*id));
+            } else {
+                a.resourceId = *id;
+            }
+        }
+        if (const auto v = r.string(QStringLiteral("apiVersion"), false)) {
+            if (!apiVersion.match(*v).hasMatch())
+                m_diag.add(r.at(QStringLiteral("apiVersion")),
+                    QStringLiteral("expected an api-version like 2023-05-01; got \"%1\"").arg(*v));
+            else
+                a.apiVersion = *v;
+        }
+        r.finish();
+        return a;
+    }
+
     QList<Component> components(const QJsonArray &list, const QString &ptr)
     {
         static const QStringList kinds = { QStringLiteral("bot-api"),
             QStringLiteral("knowledge-base"), QStringLiteral("search-index"),
             QStringLiteral("storage"), QStringLiteral("cosmosdb"), QStringLiteral("key-vault"),
-            QStringLiteral("app-insights"), QStringLiteral("http") };
+            QStringLiteral("app-insights"), QStringLiteral("app-service"), QStringLiteral("http") };
         QList<Component> out;
         QHash<QString, qsizetype> ids;
         if (list.isEmpty())
@@ -1087,6 +1379,8 @@ private:
                 c.search = searchSettings(*search, r.at(QStringLiteral("search")));
             if (const auto storage = r.object(QStringLiteral("storage"), false))
                 c.storage = storageSettings(*storage, r.at(QStringLiteral("storage")));
+            if (const auto azure = r.object(QStringLiteral("azure"), false))
+                c.azure = azureResource(*azure, r.at(QStringLiteral("azure")));
             // Probe kinds that speak a service's own protocol need its settings.
             if (c.probe.kind == u"search-index" && !c.search && !r.has(QStringLiteral("search"))) {
                 m_diag.add(r.pointer(),
@@ -1229,6 +1523,9 @@ private:
                     QStringLiteral("endpointType is a traffic-manager setting; front-door "
                                    "routing does not use it"));
             }
+            put(QStringLiteral("switchBy"),
+                r.oneOf(QStringLiteral("switchBy"), { QStringLiteral("endpointStatus"), QStringLiteral("priority") },
+                    false));
             put(QStringLiteral("tenantId"),
                 guidSetting(r, kind, QStringLiteral("tenantId"),
                     QStringLiteral("the Entra ID tenant id"), false));

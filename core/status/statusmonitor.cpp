@@ -197,6 +197,9 @@ QList<ProbeTarget> StatusMonitor::buildTargets() const
                     t.secretRefs.insert(QStringLiteral("accountKey"), c.storage->accountKey);
             }
             if (c.azure) {
+                // The region's Azure location: a multi-region resource (Cosmos DB) is judged
+                // for this region's part of it.
+                t.options.insert(QStringLiteral("location"), region.location);
                 t.options.insert(QStringLiteral("resourceId"), c.azure->resourceId);
                 t.options.insert(QStringLiteral("resourceApiVersion"), c.azure->apiVersion);
             }

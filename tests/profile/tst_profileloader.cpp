@@ -161,6 +161,11 @@ private slots:
     void secretLookingNames();
     void azureRouting_data();
     void azureRouting();
+    void azureSection();
+    void azureCloudsAndLegacyCredential();
+    void azureProblems_data();
+    void azureProblems();
+    void contosoAzureExample();
     void brokenProfile_data();
     void brokenProfile();
     void documentProblems_data();
@@ -473,6 +478,201 @@ void tst_ProfileLoader::azureRouting()
     QCOMPARE(actual, expected);
 }
 
+namespace {
+
+// The base with an "azure" section (given as its JSON value) before the routing.
+Edits withAzure(const QString &azure, Edits more = {})
+{
+    Edits e{{QStringLiteral("  \"routing\": {"), QStringLiteral("  \"azure\": %1,\n  \"routing\": {").arg(azure)}};
+    e += more;
+    return e;
+}
+
+const QString kAzureApp = QString::fromUtf8(
+    R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "clientSecret": {"keychain": "dr-app"}})");
+
+// The base's first region's bot component, made into an Azure-probed one.
+Edits armComponent(const QString &probeKind, const QString &azure)
+{
+    return {{QString::fromUtf8(R"({"id": "bot", "kind": "bot-api", "endpoint": "https://bot-weu.example.com/health"})"),
+             QString::fromUtf8(R"({"id": "bot", "kind": "bot-api", "endpoint": "https://bot-weu.example.com/health", "probe": {"kind": "%1"}, "azure": %2})")
+                 .arg(probeKind, azure)}};
+}
+
+} // namespace
+
+void tst_ProfileLoader::azureSection()
+{
+    const QString azure = QString::fromUtf8(
+        R"({"tenantId": "contoso.onmicrosoft.com", "clientId": "22222222-2222-2222-2222-222222222222", "clientSecret": {"env": "DR_APP_SECRET"}, "authority": "https://login.example.test", "armEndpoint": "https://127.0.0.1:8443", "storageScope": "https://storage.example.test/.default", "signIn": {"claim": "groups", "roles": {"44444444-4444-4444-4444-444444444444": "operator", "55555555-5555-5555-5555-555555555555": "approver"}}})");
+    const QString search = QString::fromUtf8(
+        R"({"id": "kb", "kind": "knowledge-base", "endpoint": "https://kb-neu.example.com/health"})");
+    const QString searchEntra = QString::fromUtf8(
+        R"({"id": "kb", "kind": "search-index", "endpoint": "https://kb-neu.search.windows.net", "search": {"indexName": "kb", "auth": "entra"}, "probe": {"kind": "search-index"}})");
+    Edits more{{search, searchEntra},
+               {QString::fromUtf8(R"("certificates": [)"),
+                QString::fromUtf8(R"("runbook": {"storageAccountFailover": "unplanned", "storageAccountComponent": "bot"}, "certificates": [)")}};
+    more += armComponent(QStringLiteral("http"),
+        QString::fromUtf8(R"({"resourceId": "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-bot/providers/Microsoft.Storage/storageAccounts/contosobot", "apiVersion": "2023-05-01"})"));
+    LOAD_EDITED(profile, withAzure(azure, more));
+    QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile)));
+    QVERIFY(profile->azure.has_value());
+    const AzureSettings &a = *profile->azure;
+    QCOMPARE(a.tenantId, QStringLiteral("contoso.onmicrosoft.com"));
+    QCOMPARE(a.clientId, QStringLiteral("22222222-2222-2222-2222-222222222222"));
+    QVERIFY(a.clientSecret.has_value());
+    QCOMPARE(a.clientSecret->source, SecretRef::Source::Env);
+    QCOMPARE(a.authority, QUrl(QStringLiteral("https://login.example.test")));
+    QCOMPARE(a.armEndpoint, QUrl(QStringLiteral("https://127.0.0.1:8443")));
+    QCOMPARE(a.armScope, QStringLiteral("https://management.azure.com/.default"));
+    QCOMPARE(a.storageScope, QStringLiteral("https://storage.example.test/.default"));
+    QVERIFY(a.signIn.enabled);
+    QCOMPARE(a.signIn.claim, QStringLiteral("groups"));
+    QCOMPARE(a.signIn.clientId, a.clientId); // defaults to the app's
+    QCOMPARE(a.signIn.tenantId, a.tenantId);
+    QCOMPARE(a.signIn.roles.value(QStringLiteral("55555555-5555-5555-5555-555555555555")), QStringLiteral("approver"));
+    const Component *kb = profile->secondary()->component(QStringLiteral("kb"));
+    QVERIFY(kb && kb->search);
+    QVERIFY(kb->search->entra());
+    const Component *bot = profile->primary()->component(QStringLiteral("bot"));
+    QVERIFY(bot && bot->azure);
+    QCOMPARE(bot->azure->apiVersion, QStringLiteral("2023-05-01"));
+    QVERIFY(bot->azure->resourceId.endsWith(QStringLiteral("/storageAccounts/contosobot")));
+    QCOMPARE(profile->runbook.storageAccountFailover, QStringLiteral("unplanned"));
+    QCOMPARE(profile->runbook.cosmosFailover, false);
+}
+
+void tst_ProfileLoader::azureCloudsAndLegacyCredential()
+{
+    {
+        LOAD_EDITED(profile, withAzure(QString::fromUtf8(
+            R"({"cloud": "AzureUSGovernment", "tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222"})")));
+        QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile)));
+        QCOMPARE(profile->azure->authority, QUrl(QStringLiteral("https://login.microsoftonline.us")));
+        QCOMPARE(profile->azure->armEndpoint, QUrl(QStringLiteral("https://management.usgovcloudapi.net")));
+        QCOMPARE(profile->azure->armScope, QStringLiteral("https://management.usgovcloudapi.net/.default"));
+        QCOMPARE(profile->azure->searchScope, QStringLiteral("https://search.azure.us/.default"));
+        QVERIFY(!profile->azure->clientSecret);
+        QVERIFY(!profile->azure->signIn.enabled);
+    }
+    {
+        // A profile from before the "azure" section: the routing's credential is the app's.
+        const QString settings = QString::fromUtf8(
+            R"({"subscriptionId": "00000000-1111-2222-3333-444444444444", "resourceGroup": "rg-bot", "profileName": "tm-bot", "tenantId": "55555555-6666-7777-8888-999999999999", "clientId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}, "credential": {"keychain": "tm-secret"})");
+        LOAD_EDITED(profile, withAzureRouting(QStringLiteral("traffic-manager"), settings));
+        QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile)));
+        QVERIFY(profile->azure.has_value());
+        QCOMPARE(profile->azure->tenantId, QStringLiteral("55555555-6666-7777-8888-999999999999"));
+        QCOMPARE(profile->azure->clientId, QStringLiteral("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
+        QCOMPARE(profile->azure->clientSecret->name, QStringLiteral("tm-secret"));
+        QCOMPARE(profile->azure->armEndpoint, QUrl(QStringLiteral("https://management.azure.com")));
+    }
+}
+
+void tst_ProfileLoader::azureProblems_data()
+{
+    QTest::addColumn<Edits>("edits");
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("message");
+
+    QTest::newRow("secret inline")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "clientSecret": "hunter2"})"))
+        << QStringLiteral("/azure/clientSecret") << QStringLiteral("secret");
+    QTest::newRow("client id not a GUID")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "dr-console"})"))
+        << QStringLiteral("/azure/clientId") << QStringLiteral("expected the application (client) id as a GUID");
+    QTest::newRow("tenant unreadable")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "not a tenant", "clientId": "22222222-2222-2222-2222-222222222222"})"))
+        << QStringLiteral("/azure/tenantId") << QStringLiteral("expected the Entra ID tenant");
+    QTest::newRow("authority in clear text")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "authority": "http://login.example.com"})"))
+        << QStringLiteral("/azure/authority") << QStringLiteral("plain http is accepted only on localhost");
+    QTest::newRow("scope without .default")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "armScope": "https://management.azure.com"})"))
+        << QStringLiteral("/azure/armScope") << QStringLiteral("default scope");
+    QTest::newRow("unknown cloud")
+        << withAzure(QString::fromUtf8(R"({"cloud": "AzureGermany", "tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222"})"))
+        << QStringLiteral("/azure/cloud") << QStringLiteral("expected one of AzurePublic, AzureUSGovernment, AzureChina");
+    QTest::newRow("sign-in role unknown")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "signIn": {"roles": {"DR.Boss": "owner"}}})"))
+        << QStringLiteral("/azure/signIn/roles/DR.Boss") << QStringLiteral("expected a DR Console role");
+    QTest::newRow("sign-in group not a GUID")
+        << withAzure(QString::fromUtf8(R"({"tenantId": "11111111-1111-1111-1111-111111111111", "clientId": "22222222-2222-2222-2222-222222222222", "signIn": {"claim": "groups", "roles": {"NOC": "operator"}}})"))
+        << QStringLiteral("/azure/signIn/roles/NOC") << QStringLiteral("group object ids");
+    QTest::newRow("resource id malformed")
+        << withAzure(kAzureApp, armComponent(QStringLiteral("http"), QString::fromUtf8(R"({"resourceId": "contosobot"})")))
+        << QStringLiteral("/regions/0/components/0/azure/resourceId") << QStringLiteral("expected an Azure resource id");
+    QTest::newRow("search entra without the app")
+        << Edits{{QString::fromUtf8(R"({"id": "kb", "kind": "knowledge-base", "endpoint": "https://kb-neu.example.com/health"})"),
+                  QString::fromUtf8(R"({"id": "kb", "kind": "knowledge-base", "endpoint": "https://kb-neu.example.com/health", "search": {"indexName": "kb", "auth": "entra"}})")}}
+        << QStringLiteral("/regions/1/components/1/search/auth") << QStringLiteral("needs the profile's \"azure\" section");
+    QTest::newRow("search entra with a key")
+        << withAzure(kAzureApp, {{QString::fromUtf8(R"({"id": "kb", "kind": "knowledge-base", "endpoint": "https://kb-neu.example.com/health"})"),
+                  QString::fromUtf8(R"({"id": "kb", "kind": "knowledge-base", "endpoint": "https://kb-neu.example.com/health", "search": {"indexName": "kb", "auth": "entra", "apiKey": {"keychain": "k"}}})")}})
+        << QStringLiteral("/regions/1/components/1/search/apiKey") << QStringLiteral("not a key");
+    QTest::newRow("storage failover without a resource")
+        << withAzure(kAzureApp, {{QString::fromUtf8(R"("certificates": [)"), QString::fromUtf8(R"("runbook": {"storageAccountFailover": "planned"}, "certificates": [)")}})
+        << QStringLiteral("/runbook/storageAccountFailover") << QStringLiteral("component \"storage\" with an \"azure\" resource");
+    QTest::newRow("storage failover kind unknown")
+        << Edits{{QString::fromUtf8(R"("certificates": [)"), QString::fromUtf8(R"("runbook": {"storageAccountFailover": "always"}, "certificates": [)")}}
+        << QStringLiteral("/runbook/storageAccountFailover") << QStringLiteral("expected one of none, planned, unplanned");
+    QTest::newRow("switchBy unknown")
+        << withAzureRouting(QStringLiteral("traffic-manager"), QString::fromUtf8(
+               R"({"subscriptionId": "00000000-1111-2222-3333-444444444444", "resourceGroup": "rg-bot", "profileName": "tm-bot", "switchBy": "weight"})"))
+        << QStringLiteral("/routing/settings/switchBy") << QStringLiteral("expected one of endpointStatus, priority");
+}
+
+void tst_ProfileLoader::azureProblems()
+{
+    QFETCH(Edits, edits);
+    QFETCH(QString, pointer);
+    QFETCH(QString, message);
+
+    LOAD_EDITED(profile, edits);
+    QVERIFY2(!profile.has_value(), "the broken profile was accepted");
+    const ProfileIssues &issues = profile.error();
+    QVERIFY2(issues.size() == 1, qPrintable(listed(issues)));
+    QCOMPARE(issues.first().pointer, pointer);
+    QVERIFY2(issues.first().message.contains(message), qPrintable(issues.first().message));
+    QVERIFY(issues.first().line > 0);
+    // A secret's value never comes back in a message.
+    QVERIFY(!listed(issues).contains(QStringLiteral("hunter2")));
+}
+
+void tst_ProfileLoader::contosoAzureExample()
+{
+    const QString path = profilesFolder() + QStringLiteral("/contoso-azure.example.json");
+    const auto profile = ProfileLoader::loadFile(path);
+    QVERIFY2(profile.has_value(), qPrintable(problemsOf(profile, path)));
+    const Profile &p = *profile;
+    QCOMPARE(p.routing.kind, QStringLiteral("traffic-manager"));
+    QVERIFY(p.azure && p.azure->clientSecret);
+    // Secrets are referenced from the keychain, never written in the profile.
+    QCOMPARE(p.azure->clientSecret->source, SecretRef::Source::Keychain);
+    QVERIFY(p.azure->signIn.enabled);
+    QCOMPARE(p.azure->signIn.roles.size(), 4);
+    QCOMPARE(p.primary()->location, QStringLiteral("westeurope"));
+    QCOMPARE(p.secondary()->location, QStringLiteral("northeurope"));
+    QStringList probeKinds;
+    for (const Region &region : p.regions) {
+        QVERIFY(p.routing.regionTargets.contains(region.id));
+        for (const Component &c : region.components) {
+            probeKinds.append(c.probe.kind);
+            if (c.search)
+                QVERIFY(c.search->entra());
+            if (c.storage)
+                QVERIFY(c.storage->entra());
+        }
+    }
+    for (const QString &kind : {QStringLiteral("app-service"), QStringLiteral("storage-account"), QStringLiteral("cosmos-db"),
+                                QStringLiteral("key-vault"), QStringLiteral("search-index")})
+        QVERIFY2(probeKinds.contains(kind), qPrintable(kind));
+    QCOMPARE(p.runbook.storageAccountFailover, QStringLiteral("planned"));
+    QVERIFY(p.runbook.cosmosFailover);
+    QVERIFY(p.indexSync && p.storageReplication && p.syntheticChat);
+    QVERIFY(p.drills.enabled());
+}
+
 void tst_ProfileLoader::brokenProfile_data()
 {
     QTest::addColumn<Edits>("edits");
@@ -524,7 +724,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown key")
         << Edits{{QStringLiteral(R"~("name": "Contoso bot",)~"), QStringLiteral(R"~("name": "Contoso bot", "colour": "blue",)~")}}
         << QStringLiteral("/colour") << 3 << 26
-        << QStringLiteral(R"~(unknown key "colour"; expected one of: audit, certificates, description, drills, environment, indexSync, name, notifications, objectives, operators, probeDefaults, regions, routing, runbook, schemaVersion, storageReplication, syntheticChat, tls)~");
+        << QStringLiteral(R"~(unknown key "colour"; expected one of: audit, azure, certificates, description, drills, environment, indexSync, name, notifications, objectives, operators, probeDefaults, regions, routing, runbook, schemaVersion, storageReplication, syntheticChat, tls)~");
     QTest::newRow("misspelt key")
         << Edits{{QStringLiteral(R"~("certificateCriticalDays": 7)~"), QStringLiteral(R"~("certificateCriticalDay": 7)~")}}
         << QStringLiteral("/objectives/certificateCriticalDay") << 10 << 5
@@ -628,7 +828,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown component kind")
         << Edits{{QStringLiteral("\"kind\": \"bot-api\", \"endpoint\": \"https://bot-neu"), QStringLiteral("\"kind\": \"chatbot\", \"endpoint\": \"https://bot-neu")}}
         << QStringLiteral("/regions/1/components/0/kind") << 35 << 23
-        << QStringLiteral(R"~(expected one of bot-api, knowledge-base, search-index, storage, cosmosdb, key-vault, app-insights, http; got "chatbot")~");
+        << QStringLiteral(R"~(expected one of bot-api, knowledge-base, search-index, storage, cosmosdb, key-vault, app-insights, app-service, http; got "chatbot")~");
     QTest::newRow("malformed URL")
         << Edits{{QStringLiteral("https://bot-weu.example.com/health"), QStringLiteral("https://bot weu.example.com/health")}}
         << QStringLiteral("/regions/0/components/0/endpoint") << 25 << 42
@@ -756,7 +956,7 @@ void tst_ProfileLoader::brokenProfile_data()
     QTest::newRow("unknown probe kind")
         << Edits{{QStringLiteral(R"~("probe": {"intervalSeconds": 30,)~"), QStringLiteral(R"~("probe": {"kind": "icmp", "intervalSeconds": 30,)~")}}
         << QStringLiteral("/regions/0/components/1/probe/kind") << 27 << 20
-        << QStringLiteral(R"~(unknown probe kind "icmp"; expected one of: blob-service, http, search-index, tls)~");
+        << QStringLiteral(R"~(unknown probe kind "icmp"; expected one of: app-service, blob-service, cosmos-db, http, key-vault, search-index, storage-account, tls)~");
     QTest::newRow("probe kind in probeDefaults")
         << Edits{{QStringLiteral(R"~("intervalSeconds": 15,)~"), QStringLiteral(R"~("kind": "tls", "intervalSeconds": 15,)~")}}
         << QStringLiteral("/probeDefaults/kind") << 14 << 5
