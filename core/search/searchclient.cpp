@@ -1,7 +1,11 @@
 #include "searchclient.h"
 
+#include "azure/entra.h"
+
 #include <QJsonDocument>
+#include <QPointer>
 #include <QStringList>
+#include <QTimer>
 #include <QUrlQuery>
 
 #include <cctype>
@@ -39,14 +43,39 @@ QString SearchClient::errorText(const HttpReply &reply)
         .arg(error.value(QStringLiteral("code")).toString(), error.value(QStringLiteral("message")).toString());
 }
 
+void SearchClient::send(HttpRequestSpec spec, std::function<void(Result<HttpReply>)> done)
+{
+    spec.timeoutMs = m_endpoint.timeoutMs;
+    spec.caCertificates = m_endpoint.caCertificates;
+    if (!m_endpoint.tokens) {
+        spec.headers.prepend({QByteArrayLiteral("api-key"), m_endpoint.apiKey});
+        HttpExchange::run(m_network, spec, this, std::move(done));
+        return;
+    }
+    const QString scope = m_endpoint.scope.isEmpty() ? QStringLiteral("https://search.azure.com/.default") : m_endpoint.scope;
+    QPointer<SearchClient> self(this);
+    m_endpoint.tokens->token(scope, [self, spec, scope, done](Result<QByteArray> token) mutable {
+        // Like a request in flight, a token on its way dies with the client: no answer then.
+        if (!self)
+            return;
+        if (!token) {
+            // The source may answer at once (from its cache): never answer inside the call.
+            QTimer::singleShot(0, self, [done, error = QStringLiteral("no Entra ID token for %1: %2").arg(scope, token.error())] {
+                done(fail(error));
+            });
+            return;
+        }
+        spec.headers.prepend({QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + *token});
+        HttpExchange::run(self->m_network, spec, self, std::move(done));
+    });
+}
+
 void SearchClient::get(const QUrl &url, std::function<void(Result<HttpReply>)> done)
 {
     HttpRequestSpec spec;
     spec.url = url;
-    spec.headers = {{QByteArrayLiteral("api-key"), m_endpoint.apiKey}, {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
-    spec.timeoutMs = m_endpoint.timeoutMs;
-    spec.caCertificates = m_endpoint.caCertificates;
-    HttpExchange::run(m_network, spec, this, [done](Result<HttpReply> reply) {
+    spec.headers = {{QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
+    send(spec, [done](Result<HttpReply> reply) {
         if (reply && (reply->status < 200 || reply->status > 299))
             done(fail(errorText(*reply)));
         else
@@ -59,14 +88,11 @@ void SearchClient::post(const QUrl &url, const QByteArray &body, qint64 maxReply
     HttpRequestSpec spec;
     spec.method = QByteArrayLiteral("POST");
     spec.url = url;
-    spec.headers = {{QByteArrayLiteral("api-key"), m_endpoint.apiKey},
-                    {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")},
+    spec.headers = {{QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")},
                     {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
     spec.body = body;
-    spec.timeoutMs = m_endpoint.timeoutMs;
     spec.maxReplyBytes = maxReplyBytes;
-    spec.caCertificates = m_endpoint.caCertificates;
-    HttpExchange::run(m_network, spec, this, std::move(done));
+    send(spec, std::move(done));
 }
 
 QString SearchClient::odataString(const QString &value)
@@ -76,20 +102,105 @@ QString SearchClient::odataString(const QString &value)
     return u'\'' + quoted + u'\'';
 }
 
+QJsonObject SearchQuery::toJson() const
+{
+    QJsonObject body{{QStringLiteral("search"), search},
+                     {QStringLiteral("top"), top},
+                     {QStringLiteral("skip"), skip},
+                     {QStringLiteral("count"), count}};
+    if (!filter.isEmpty())
+        body.insert(QStringLiteral("filter"), filter);
+    if (!orderBy.isEmpty())
+        body.insert(QStringLiteral("orderby"), orderBy);
+    if (!select.isEmpty())
+        body.insert(QStringLiteral("select"), select.join(u','));
+    for (auto it = more.begin(); it != more.end(); ++it) {
+        if (!body.contains(it.key()))
+            body.insert(it.key(), it.value());
+    }
+    return body;
+}
+
+SearchQuery SearchQuery::fromJson(const QJsonObject &body)
+{
+    SearchQuery q;
+    q.more = body;
+    const auto take = [&q](const QString &name) { return q.more.take(name); };
+    if (const QJsonValue v = take(QStringLiteral("search")); v.isString())
+        q.search = v.toString();
+    q.filter = take(QStringLiteral("filter")).toString();
+    q.orderBy = take(QStringLiteral("orderby")).toString();
+    for (const QString &field : take(QStringLiteral("select")).toString().split(u',', Qt::SkipEmptyParts))
+        q.select.append(field.trimmed());
+    if (const QJsonValue v = take(QStringLiteral("top")); v.isDouble())
+        q.top = v.toInt();
+    q.skip = take(QStringLiteral("skip")).toInt(0);
+    q.count = take(QStringLiteral("count")).toBool(false);
+    return q;
+}
+
+Result<QList<std::pair<QString, QString>>> SearchQuery::toQueryItems() const
+{
+    QList<std::pair<QString, QString>> items{{QStringLiteral("search"), search}};
+    if (!filter.isEmpty())
+        items.append({QStringLiteral("$filter"), filter});
+    if (!orderBy.isEmpty())
+        items.append({QStringLiteral("$orderby"), orderBy});
+    if (!select.isEmpty())
+        items.append({QStringLiteral("$select"), select.join(u',')});
+    items.append({QStringLiteral("$top"), QString::number(top)});
+    if (skip > 0)
+        items.append({QStringLiteral("$skip"), QString::number(skip)});
+    if (count)
+        items.append({QStringLiteral("$count"), QStringLiteral("true")});
+    const auto scalar = [](const QJsonValue &v) -> std::optional<QString> {
+        if (v.isString())
+            return v.toString();
+        if (v.isBool())
+            return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        if (v.isDouble()) {
+            const double d = v.toDouble();
+            return d == double(qint64(d)) ? QString::number(qint64(d)) : QString::number(d, 'g', 17);
+        }
+        return std::nullopt;
+    };
+    for (auto it = more.begin(); it != more.end(); ++it) {
+        const QString name = it.key();
+        const QJsonValue v = it.value();
+        if (v.isNull() || v.isUndefined())
+            continue;
+        // The two list parameters the GET form repeats, under their singular names.
+        const bool repeated = name == u"facets" || name == u"scoringParameters";
+        const QString wireName = name == u"facets" ? QStringLiteral("facet")
+                                 : name == u"scoringParameters" ? QStringLiteral("scoringParameter")
+                                                                : name;
+        if (v.isArray()) {
+            QStringList values;
+            for (const QJsonValue &e : v.toArray()) {
+                const auto text = scalar(e);
+                if (!text)
+                    return fail(QStringLiteral("search parameter %1 holds objects, which a GET search cannot send: use the POST form").arg(name));
+                values.append(*text);
+            }
+            if (repeated) {
+                for (const QString &value : values)
+                    items.append({wireName, value});
+            } else {
+                items.append({wireName, values.join(u',')});
+            }
+            continue;
+        }
+        const auto text = scalar(v);
+        if (!text)
+            return fail(QStringLiteral("search parameter %1 is an object, which a GET search cannot send: use the POST form").arg(name));
+        items.append({wireName, *text});
+    }
+    return items;
+}
+
 void SearchClient::search(const SearchQuery &query, std::function<void(Result<HttpReply>)> done)
 {
-    QJsonObject body{{QStringLiteral("search"), query.search}, {QStringLiteral("top"), query.top}};
-    if (!query.filter.isEmpty())
-        body.insert(QStringLiteral("filter"), query.filter);
-    if (!query.orderBy.isEmpty())
-        body.insert(QStringLiteral("orderby"), query.orderBy);
-    if (!query.select.isEmpty())
-        body.insert(QStringLiteral("select"), query.select.join(u','));
-    if (query.skip > 0)
-        body.insert(QStringLiteral("skip"), query.skip);
-    if (query.count)
-        body.insert(QStringLiteral("count"), true);
-    post(url(QStringLiteral("/docs/search.post.search")), QJsonDocument(body).toJson(QJsonDocument::Compact), 64 * 1024 * 1024,
+    post(url(QStringLiteral("/docs/search.post.search")), QJsonDocument(query.toJson()).toJson(QJsonDocument::Compact), 64 * 1024 * 1024,
          [done](Result<HttpReply> reply) {
              if (reply && reply->status != 200)
                  done(fail(errorText(*reply)));
@@ -342,30 +453,98 @@ Result<KeyPage> SearchClient::parseKeyPage(const QByteArray &json, const QString
     return page;
 }
 
+Result<SearchPage> SearchClient::parsePage(const QByteArray &json)
+{
+    QJsonParseError error;
+    const QJsonObject o = QJsonDocument::fromJson(json, &error).object();
+    if (error.error != QJsonParseError::NoError || !o.value(QStringLiteral("value")).isArray())
+        return fail(QStringLiteral("the search answer is not a JSON object with a \"value\" array"));
+    SearchPage page;
+    const QJsonArray value = o.value(QStringLiteral("value")).toArray();
+    page.documents.reserve(value.size());
+    for (const QJsonValue &v : value)
+        page.documents.append(v.toObject());
+    const QJsonValue count = o.value(QStringLiteral("@odata.count"));
+    if (count.isDouble())
+        page.count = count.toInteger();
+    const QJsonValue next = o.value(QStringLiteral("@search.nextPageParameters"));
+    if (next.isObject())
+        page.nextPage = SearchQuery::fromJson(next.toObject());
+    page.nextLink = QUrl(o.value(QStringLiteral("@odata.nextLink")).toString());
+    page.more = page.nextPage.has_value() || !page.nextLink.isEmpty();
+    page.facets = o.value(QStringLiteral("@search.facets")).toObject();
+    const QJsonValue coverage = o.value(QStringLiteral("@search.coverage"));
+    if (coverage.isDouble())
+        page.coverage = coverage.toDouble();
+    return page;
+}
+
 void SearchClient::page(const SearchQuery &query, std::function<void(Result<SearchPage>)> done)
 {
     search(query, [done](Result<HttpReply> reply) {
+        if (!reply)
+            done(std::unexpected(reply.error()));
+        else
+            done(parsePage(reply->body));
+    });
+}
+
+void SearchClient::searchGet(const SearchQuery &query, std::function<void(Result<SearchPage>)> done)
+{
+    const auto items = query.toQueryItems();
+    if (!items) {
+        QTimer::singleShot(0, this, [done, error = items.error()] { done(fail(error)); });
+        return;
+    }
+    HttpRequestSpec spec;
+    spec.url = url(QStringLiteral("/docs"), *items);
+    spec.headers = {{QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
+    spec.maxReplyBytes = 64 * 1024 * 1024;
+    send(spec, [done](Result<HttpReply> reply) {
+        if (!reply)
+            done(std::unexpected(reply.error()));
+        else if (reply->status != 200)
+            done(fail(errorText(*reply)));
+        else
+            done(parsePage(reply->body));
+    });
+}
+
+void SearchClient::document(const QString &key, const QStringList &select,
+                            std::function<void(Result<std::optional<QJsonObject>>)> done)
+{
+    // Azure keys hold letters, digits, _, - and = only; a "/" would address another resource.
+    if (key.isEmpty() || key.contains(u'/')) {
+        QTimer::singleShot(0, this, [done, key] {
+            done(fail(QStringLiteral("\"%1\" is not a document key (letters, digits, _, - and = only)").arg(key.left(200))));
+        });
+        return;
+    }
+    QList<std::pair<QString, QString>> query;
+    if (!select.isEmpty())
+        query.append({QStringLiteral("$select"), select.join(u',')});
+    HttpRequestSpec spec;
+    spec.url = url(QStringLiteral("/docs(") + odataString(key) + u')', query);
+    spec.headers = {{QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
+    send(spec, [done, key](Result<HttpReply> reply) {
         if (!reply) {
             done(std::unexpected(reply.error()));
             return;
         }
-        QJsonParseError error;
-        const QJsonObject o = QJsonDocument::fromJson(reply->body, &error).object();
-        if (error.error != QJsonParseError::NoError || !o.value(QStringLiteral("value")).isArray()) {
-            done(fail(QStringLiteral("the search answer is not a JSON object with a \"value\" array")));
+        if (reply->status == 404) {
+            done(std::optional<QJsonObject>());
             return;
         }
-        SearchPage page;
-        const QJsonArray value = o.value(QStringLiteral("value")).toArray();
-        page.documents.reserve(value.size());
-        for (const QJsonValue &v : value)
-            page.documents.append(v.toObject());
-        const QJsonValue count = o.value(QStringLiteral("@odata.count"));
-        if (count.isDouble())
-            page.count = count.toInteger();
-        page.more = o.contains(QStringLiteral("@search.nextPageParameters"));
-        done(std::move(page));
-         });
+        if (reply->status != 200) {
+            done(fail(QStringLiteral("document %1: %2").arg(key.left(200), errorText(*reply))));
+            return;
+        }
+        const QJsonDocument doc = QJsonDocument::fromJson(reply->body);
+        if (!doc.isObject())
+            done(fail(QStringLiteral("document %1: the answer is not a JSON object").arg(key.left(200))));
+        else
+            done(std::optional<QJsonObject>(doc.object()));
+    });
 }
 
 void SearchClient::indexBatch(const QJsonArray &actions, std::function<void(Result<QList<IndexItemResult>>)> done)
@@ -418,6 +597,28 @@ void SearchClient::stats(std::function<void(Result<QJsonObject>)> done)
             done(fail(QStringLiteral("the index statistics are not a JSON object")));
         else
             done(doc.object());
+    });
+}
+
+void SearchClient::statistics(std::function<void(Result<IndexStatistics>)> done)
+{
+    stats([done](Result<QJsonObject> o) {
+        if (!o) {
+            done(std::unexpected(o.error()));
+            return;
+        }
+        const QJsonValue documents = o->value(QStringLiteral("documentCount"));
+        const QJsonValue storage = o->value(QStringLiteral("storageSize"));
+        if (!documents.isDouble() || !storage.isDouble()) {
+            done(fail(QStringLiteral("the index statistics lack documentCount or storageSize")));
+            return;
+        }
+        IndexStatistics s;
+        s.documentCount = documents.toInteger();
+        s.storageSize = storage.toInteger();
+        if (const QJsonValue vectors = o->value(QStringLiteral("vectorIndexSize")); vectors.isDouble())
+            s.vectorIndexSize = vectors.toInteger();
+        done(s);
     });
 }
 
