@@ -1,5 +1,6 @@
 #include "blobclient.h"
 
+#include "entra.h"
 #include "httpdate.h"
 
 #include <QNetworkAccessManager>
@@ -347,8 +348,30 @@ void BlobClient::send(const QByteArray &verb, const QUrl &url, const RawHeaders 
         ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
         request.setSslConfiguration(ssl);
     }
-    sign(request, verb, body.size(), m_credential, m_clock->nowUtc());
+    if (!m_credential.bearer()) {
+        sign(request, verb, body.size(), m_credential, m_clock->nowUtc());
+        dispatch(std::move(request), verb, body, what, std::move(done));
+        return;
+    }
+    const QString scope = m_credential.tokenScope();
+    QPointer<BlobClient> self(this);
+    m_credential.tokens->token(scope,
+        [self, request, verb, body, what, scope, done](Result<QByteArray> token) mutable {
+            // The client is gone: its requests are abandoned without an answer, as documented.
+            if (!self)
+                return;
+            if (!token)
+                return self->failLater(
+                    QStringLiteral("%1: no Entra ID token for %2: %3").arg(what, scope, token.error()),
+                    [done](const QString &e) { done(fail(e)); });
+            authorizeBearer(request, *token, self->m_clock->nowUtc());
+            self->dispatch(std::move(request), verb, body, what, std::move(done));
+        });
+}
 
+void BlobClient::dispatch(QNetworkRequest request, const QByteArray &verb, const QByteArray &body,
+    const QString &what, RawCallback done)
+{
     QNetworkReply *reply = nullptr;
     if (verb == "GET")
         reply = m_network->get(request);

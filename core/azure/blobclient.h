@@ -2,7 +2,9 @@
 
 // An Azure Blob service client over the QNetworkAccessManager the caller gives: the account's
 // endpoint (https://account.blob.core.windows.net, or path-style
-// https://127.0.0.1:PORT/account for Azurite and the lab), Shared Key signing, TLS verified
+// https://127.0.0.1:PORT/account for Azurite and the lab), Shared Key signing or Entra ID
+// bearer tokens (StorageCredential::fromTokens; a token is asked of the source before each
+// request, and a source that cannot give one fails that request with its reason), TLS verified
 // against the system store plus the caller's CA certificates.
 //
 // Contract of every operation:
@@ -41,6 +43,7 @@
 #include <optional>
 
 class QNetworkAccessManager;
+class QNetworkRequest;
 
 namespace dr::azure {
 
@@ -197,6 +200,9 @@ private:
         const QString &container, const std::optional<QString> &blob, const QString &query) const;
     void send(const QByteArray &verb, const QUrl &url, const RawHeaders &headers,
         const QByteArray &body, const QString &what, RawCallback done);
+    // The authorized request on the wire.
+    void dispatch(QNetworkRequest request, const QByteArray &verb, const QByteArray &body,
+        const QString &what, RawCallback done);
     void failLater(const QString &message, std::function<void(const QString &)> deliver);
     void listContainersFrom(
         const QString &marker, QList<ContainerItem> collected, Callback<QList<ContainerItem>> done);

@@ -131,6 +131,28 @@ Result<StorageCredential> StorageCredential::fromBase64(
     return StorageCredential { accountName, decoded.decoded };
 }
 
+Result<StorageCredential> StorageCredential::fromTokens(
+    const QString &accountName, TokenSource *tokens, const QString &scope)
+{
+    if (accountName.isEmpty())
+        return fail(QStringLiteral("storage account name is empty"));
+    if (!tokens)
+        return fail(QStringLiteral(
+            "storage account %1 uses Entra ID auth but no token source was given (the profile "
+            "needs an \"azure\" section with a clientSecret)")
+                .arg(accountName));
+    StorageCredential c;
+    c.accountName = accountName;
+    c.tokens = tokens;
+    c.scope = scope;
+    return c;
+}
+
+QString StorageCredential::tokenScope() const
+{
+    return scope.isEmpty() ? QStringLiteral("https://storage.azure.com/.default") : scope;
+}
+
 QByteArray canonicalizedHeaders(const RawHeaders &headers)
 {
     std::map<QByteArray, QByteArray> msHeaders; // ordered by name, bytewise
@@ -217,6 +239,14 @@ void sign(QNetworkRequest &request, const QByteArray &verb, qint64 contentLength
     request.setRawHeader("Authorization",
         "SharedKey " + credential.accountName.toUtf8() + ':'
             + computeSignature(toSign, credential.key));
+}
+
+void authorizeBearer(QNetworkRequest &request, const QByteArray &token, const QDateTime &now)
+{
+    request.setRawHeader("x-ms-date", httpDate(now));
+    if (!request.hasRawHeader("x-ms-version"))
+        request.setRawHeader("x-ms-version", kStorageApiVersion);
+    request.setRawHeader("Authorization", "Bearer " + token);
 }
 
 Result<void> verify(const QByteArray &verb, const QByteArray &encodedPath,

@@ -39,20 +39,36 @@
 
 class QNetworkRequest;
 
+namespace dr {
+class TokenSource;
+}
+
 namespace dr::azure {
 
 // The service version every request of ours pins (x-ms-version); Azurite accepts it.
 inline constexpr char kStorageApiVersion[] = "2021-12-02";
 
+// How requests to an account are authorized: its Shared Key, or Microsoft Entra ID bearer
+// tokens (an app with a "Storage Blob Data ..." role; the key is then neither needed nor held).
 struct StorageCredential
 {
     QString accountName;
-    QByteArray key; // decoded
+    QByteArray key; // decoded; empty with tokens
+    // When set, requests carry "Authorization: Bearer TOKEN" for `scope` (empty:
+    // https://storage.azure.com/.default), fetched per request from the source (which
+    // caches), and are not signed. Not owned: it must outlive the clients using it.
+    TokenSource *tokens = nullptr;
+    QString scope = {};
 
-    bool isValid() const { return !accountName.isEmpty() && !key.isEmpty(); }
+    bool isValid() const { return !accountName.isEmpty() && (tokens || !key.isEmpty()); }
+    bool bearer() const { return tokens != nullptr; }
+    QString tokenScope() const;
     // From the account name and the base64 key as the portal or AZURITE_ACCOUNTS shows it.
     static Result<StorageCredential> fromBase64(
         const QString &accountName, const QByteArray &base64Key);
+    // Entra ID tokens for the account; an error when the name is empty or there is no source.
+    static Result<StorageCredential> fromTokens(
+        const QString &accountName, TokenSource *tokens, const QString &scope = QString());
 };
 
 // Raw request headers, as on the wire: names in any case, in any order.
@@ -79,6 +95,11 @@ QByteArray computeSignature(const QByteArray &stringToSign, const QByteArray &ke
 // which QNetworkAccessManager sends as Content-Length itself.
 void sign(QNetworkRequest &request, const QByteArray &verb, qint64 contentLength,
     const StorageCredential &credential, const QDateTime &now);
+
+// Authorizes a request with an Entra ID token instead: x-ms-date, x-ms-version as sign() does
+// (kStorageApiVersion is past 2017-11-09, the first version that accepts OAuth) and
+// "Authorization: Bearer TOKEN".
+void authorizeBearer(QNetworkRequest &request, const QByteArray &token, const QDateTime &now);
 
 // What the service does with a received request: recompute the signature and compare it in
 // constant time. The request date (x-ms-date, else Date) must be within maxSkewSeconds of now,
