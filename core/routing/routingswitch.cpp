@@ -1,6 +1,12 @@
 #include "routingswitch.h"
 
+#include "azure/armclient.h"
+#include "azure/entra.h"
+#include "frontdoor.h"
 #include "haproxyswitch.h"
+#include "probes/tlsprobe.h"
+#include "secrets/secretstore.h"
+#include "trafficmanager.h"
 
 namespace dr {
 
@@ -13,18 +19,100 @@ const RoutingRegionState *RoutingState::region(const QString &regionId) const
     return nullptr;
 }
 
+namespace {
+
+// Traffic Manager and Front Door: the ARM settings, the region -> endpoint/origin map, and the
+// app's token source and ARM client, owned by the switch that `make` builds.
+template<typename Make>
+Result<std::unique_ptr<RoutingSwitch>> createAzure(const Profile &profile,
+    QNetworkAccessManager *network, SecretStore *secrets, QObject *parent, const QString &groupKey,
+    Make make)
+{
+    const Routing &routing = profile.routing;
+    if (!profile.azure || !profile.azure->clientSecret)
+        return fail(QStringLiteral("%1 routing is switched through Azure Resource Manager: the profile "
+                                   "needs an \"azure\" section with a clientSecret")
+                        .arg(routing.kind));
+    if (!network)
+        return fail(QStringLiteral("%1 routing needs a network access manager").arg(routing.kind));
+    QStringList missing;
+    for (const QString &key :
+        { QStringLiteral("subscriptionId"), QStringLiteral("resourceGroup"), QStringLiteral("profileName"), groupKey }) {
+        if (routing.settings.value(key).isEmpty())
+            missing.append(QStringLiteral("routing.settings.") + key);
+    }
+    if (!missing.isEmpty())
+        return fail(QStringLiteral("%1 routing needs %2").arg(routing.kind, missing.join(QStringLiteral(", "))));
+    QList<std::pair<QString, QString>> targets;
+    for (const Region &region : profile.regions) {
+        const QString target = routing.regionTargets.value(region.id);
+        if (target.isEmpty())
+            return fail(QStringLiteral("routing.regionTargets names no %1 for region %2")
+                            .arg(routing.kind == u"front-door" ? QStringLiteral("Front Door origin")
+                                                              : QStringLiteral("Traffic Manager endpoint"),
+                                region.id));
+        targets.append({ region.id, target });
+    }
+    QList<QSslCertificate> cas;
+    for (const QString &path : profile.caCertificates)
+        cas += TlsProbe::loadCaFile(path);
+    const AzureSettings &azure = *profile.azure;
+    auto made = make(targets, routing.settings.value(QStringLiteral("switchBy")));
+    if (!made)
+        return std::unexpected(made.error());
+    RoutingSwitch *sw = made->get();
+    sw->setParent(parent);
+    if (!secrets)
+        secrets = new SecretStore(sw);
+    auto *tokens = new EntraTokenSource(network, secrets, entraSettings(azure, cas), sw);
+    auto *arm = new ArmClient(network, tokens, azure.armEndpoint, azure.armScope, sw);
+    arm->setCaCertificates(cas);
+    if (auto *tm = qobject_cast<TrafficManagerSwitch *>(sw))
+        tm->setArm(arm);
+    else if (auto *fd = qobject_cast<FrontDoorSwitch *>(sw))
+        fd->setArm(arm);
+    return made;
+}
+
+} // namespace
+
 Result<std::unique_ptr<RoutingSwitch>> RoutingSwitch::create(
     const Profile &profile, QNetworkAccessManager *network, SecretStore *secrets, QObject *parent)
 {
-    // The Azure switches will need both; HAProxy's runtime API needs neither.
-    Q_UNUSED(network);
-    Q_UNUSED(secrets);
     const Routing &routing = profile.routing;
+    const QMap<QString, QString> &settings = routing.settings;
+    if (routing.kind == u"traffic-manager") {
+        return createAzure(profile, network, secrets, parent, QStringLiteral("endpointType"),
+            [&settings](const QList<std::pair<QString, QString>> &targets,
+                const QString &switchBy) -> Result<std::unique_ptr<RoutingSwitch>> {
+                auto by = TrafficManagerSwitch::parseSwitchBy(switchBy);
+                if (!by)
+                    return std::unexpected(by.error());
+                return std::unique_ptr<RoutingSwitch>(new TrafficManagerSwitch(nullptr,
+                    settings.value(QStringLiteral("subscriptionId")), settings.value(QStringLiteral("resourceGroup")),
+                    settings.value(QStringLiteral("profileName")), settings.value(QStringLiteral("endpointType")),
+                    targets, *by));
+            });
+    }
+    if (routing.kind == u"front-door") {
+        return createAzure(profile, network, secrets, parent, QStringLiteral("originGroup"),
+            [&settings](const QList<std::pair<QString, QString>> &targets,
+                const QString &switchBy) -> Result<std::unique_ptr<RoutingSwitch>> {
+                auto by = FrontDoorSwitch::parseSwitchBy(switchBy);
+                if (!by)
+                    return std::unexpected(by.error());
+                return std::unique_ptr<RoutingSwitch>(new FrontDoorSwitch(nullptr,
+                    settings.value(QStringLiteral("subscriptionId")), settings.value(QStringLiteral("resourceGroup")),
+                    settings.value(QStringLiteral("profileName")), settings.value(QStringLiteral("originGroup")),
+                    targets, *by));
+            });
+    }
     if (routing.kind != u"haproxy") {
         if (routing.kind.isEmpty())
             return fail(
                 QStringLiteral("the profile has no routing section: there is nothing to switch"));
-        return fail(QStringLiteral("routing kind %1: switching comes with the Azure providers")
+        return fail(QStringLiteral("routing kind %1 is not one DR Console can switch (haproxy, "
+                                   "traffic-manager, front-door)")
                         .arg(routing.kind));
     }
     const QString api = routing.settings.value(QStringLiteral("runtimeApi"));
