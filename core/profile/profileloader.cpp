@@ -1523,8 +1523,12 @@ private:
                     QStringLiteral("endpointType is a traffic-manager setting; front-door "
                                    "routing does not use it"));
             }
+            // What a switch changes: Traffic Manager endpoints have an endpointStatus, Front
+            // Door origins an enabledState; either can also move priorities.
             put(QStringLiteral("switchBy"),
-                r.oneOf(QStringLiteral("switchBy"), { QStringLiteral("endpointStatus"), QStringLiteral("priority") },
+                r.oneOf(QStringLiteral("switchBy"),
+                    { kind == u"front-door" ? QStringLiteral("enabledState") : QStringLiteral("endpointStatus"),
+                        QStringLiteral("priority") },
                     false));
             put(QStringLiteral("tenantId"),
                 guidSetting(r, kind, QStringLiteral("tenantId"),

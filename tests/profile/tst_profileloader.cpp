@@ -620,6 +620,10 @@ void tst_ProfileLoader::azureProblems_data()
         << withAzureRouting(QStringLiteral("traffic-manager"), QString::fromUtf8(
                R"({"subscriptionId": "00000000-1111-2222-3333-444444444444", "resourceGroup": "rg-bot", "profileName": "tm-bot", "switchBy": "weight"})"))
         << QStringLiteral("/routing/settings/switchBy") << QStringLiteral("expected one of endpointStatus, priority");
+    QTest::newRow("switchBy of the other kind")
+        << withAzureRouting(QStringLiteral("front-door"), QString::fromUtf8(
+               R"({"subscriptionId": "00000000-1111-2222-3333-444444444444", "resourceGroup": "rg-bot", "profileName": "fd-bot", "originGroup": "og-bot", "switchBy": "endpointStatus"})"))
+        << QStringLiteral("/routing/settings/switchBy") << QStringLiteral("expected one of enabledState, priority");
 }
 
 void tst_ProfileLoader::azureProblems()
