@@ -1,10 +1,14 @@
 #include "cli.h"
 
+#include "auth/entrasignin.h"
 #include "profile/profileloader.h"
 #include "secrets/secretstore.h"
 #include "status/statusmonitor.h"
 
+#include <QEventLoop>
 #include <QFile>
+#include <QNetworkAccessManager>
+#include <QTimer>
 
 #include <cstdio>
 #include <termios.h>
@@ -113,6 +117,41 @@ dr::Result<QByteArray> readPassphrase(const QString &file, const QString &who)
     if (!::isatty(STDIN_FILENO))
         return dr::fail(QStringLiteral("no passphrase for %1: give --passphrase-file (or run at a terminal)").arg(who));
     return readSecretValue(QString(), QStringLiteral("Passphrase for %1").arg(who));
+}
+
+dr::Result<dr::AccessToken> entraDeviceCodeToken(const dr::Profile &profile, const QString &who)
+{
+    if (const auto allowed = dr::entraSignInAllowed(profile); !allowed)
+        return dr::fail(allowed.error());
+    QNetworkAccessManager network;
+    dr::EntraTokenClient client(&network, dr::entraSignInSettings(profile));
+    QEventLoop loop;
+    std::optional<dr::Result<dr::AccessToken>> result;
+    client.deviceCode(
+        dr::entraSignInScope(profile),
+        [&who](const dr::DeviceCodePrompt &prompt) {
+            const QString text = QStringLiteral("To sign in, open %1 and enter the code %2\n"
+                                                "(waiting for %3 to sign in with Entra ID; Ctrl+C cancels)\n")
+                                     .arg(prompt.verificationUri.toString(), prompt.userCode, who);
+            std::fputs(text.toLocal8Bit().constData(), stderr);
+            std::fflush(stderr);
+        },
+        [&](dr::Result<dr::AccessToken> token) {
+            result = std::move(token);
+            loop.quit();
+        });
+    // The signal handler only sets a flag: look at it while waiting.
+    QTimer interrupt;
+    QObject::connect(&interrupt, &QTimer::timeout, &loop, [&] {
+        if (g_interrupted)
+            client.cancelDeviceCode();
+    });
+    interrupt.start(200);
+    if (!result)
+        loop.exec();
+    if (!*result)
+        return dr::fail(QStringLiteral("Entra ID sign-in of %1 did not finish: %2").arg(who, result->error()));
+    return std::move(**result);
 }
 
 } // namespace drctl

@@ -3,6 +3,7 @@
 // What every drctl command shares: output, failure with a one-line reason, the common options,
 // loading the profile, reading secrets and passphrases without echo.
 
+#include "azure/entra.h"
 #include "common/result.h"
 #include "profile/profile.h"
 
@@ -42,5 +43,11 @@ dr::Result<QByteArray> readSecretValue(const QString &fromFile, const QString &p
 // An operator's passphrase: from a file (one trailing line break dropped), else asked at the
 // terminal without echo; without a terminal and a file, an error naming --passphrase-file.
 dr::Result<QByteArray> readPassphrase(const QString &file, const QString &who);
+
+// `who` (e.g. "the operator") signs in with Entra ID by the device code flow of the profile's
+// azure.signIn: prints "To sign in, open URL and enter the code CODE" on stderr and waits
+// until the sign-in ends (Ctrl+C cancels). Refused at once when the profile does not enable
+// Entra ID sign-in. The token is for FailoverController::signInWithEntra(), which maps it.
+dr::Result<dr::AccessToken> entraDeviceCodeToken(const dr::Profile &profile, const QString &who);
 
 } // namespace drctl

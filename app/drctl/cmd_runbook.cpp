@@ -29,6 +29,8 @@ struct RunOptions
     QCommandLineOption passphraseFile{QStringLiteral("passphrase-file"), QStringLiteral("The operator's passphrase (a 0600 file); else asked at the terminal."), QStringLiteral("FILE")};
     QCommandLineOption approver{QStringLiteral("approver"), QStringLiteral("The approver (two-person rule; required for production profiles)."), QStringLiteral("NAME")};
     QCommandLineOption approverPassphraseFile{QStringLiteral("approver-passphrase-file"), QStringLiteral("The approver's passphrase (a 0600 file); else asked at the terminal."), QStringLiteral("FILE")};
+    QCommandLineOption operatorEntra{QStringLiteral("operator-entra"), QStringLiteral("The operator signs in with Entra ID (device code; the profile's azure.signIn) instead of --operator.")};
+    QCommandLineOption approverEntra{QStringLiteral("approver-entra"), QStringLiteral("The approver signs in with Entra ID (device code) instead of --approver.")};
     QCommandLineOption breakGlass{QStringLiteral("break-glass"), QStringLiteral("Override failing gates and the cooldown, for this reason (audited)."), QStringLiteral("REASON")};
     QCommandLineOption yes{QStringLiteral("yes"), QStringLiteral("Do not ask: confirm the plan and acknowledge its steps (the edit freeze).")};
     QCommandLineOption note{QStringLiteral("note"), QStringLiteral("An operator's note recorded with the run."), QStringLiteral("TEXT")};
@@ -115,18 +117,47 @@ public:
         return *who;
     }
 
-    // The operator and, when named, the approver.
+    std::optional<dr::SignedInOperator> signInWithEntra(const QString &who)
+    {
+        const auto token = entraDeviceCodeToken(m_controller.profile(), who);
+        if (!token) {
+            m_exit = failWith(1, QStringLiteral("sign-in refused: %1").arg(token.error()));
+            return std::nullopt;
+        }
+        auto signedIn = m_controller.signInWithEntra(*token);
+        if (!signedIn) {
+            m_exit = failWith(1, QStringLiteral("sign-in refused: %1").arg(signedIn.error()));
+            return std::nullopt;
+        }
+        std::fputs(qPrintable(QStringLiteral("signed in with Entra ID as %1 (%2)\n").arg(signedIn->name, dr::roleName(signedIn->role))), stderr);
+        return *signedIn;
+    }
+
+    // The operator and, when named, the approver: by passphrase or with Entra ID.
     bool signInBoth(dr::SignedInOperator *op, std::optional<dr::SignedInOperator> *approver)
     {
-        if (!m_parser.isSet(m_o.operatorName)) {
-            m_exit = failWith(1, QStringLiteral("--operator NAME is required"));
+        const bool entra = m_parser.isSet(m_o.operatorEntra);
+        if (entra == m_parser.isSet(m_o.operatorName)) {
+            m_exit = failWith(1, entra ? QStringLiteral("give --operator NAME or --operator-entra, not both")
+                                       : QStringLiteral("--operator NAME (or --operator-entra) is required"));
             return false;
         }
-        const auto who = signIn(m_parser.value(m_o.operatorName), m_parser.value(m_o.passphraseFile));
+        if (m_parser.isSet(m_o.approverEntra) && m_parser.isSet(m_o.approver)) {
+            m_exit = failWith(1, QStringLiteral("give --approver NAME or --approver-entra, not both"));
+            return false;
+        }
+        const auto who = entra ? signInWithEntra(QStringLiteral("the operator"))
+                               : signIn(m_parser.value(m_o.operatorName), m_parser.value(m_o.passphraseFile));
         if (!who)
             return false;
         *op = *who;
-        if (m_parser.isSet(m_o.approver)) {
+        m_operatorName = who->name;
+        if (m_parser.isSet(m_o.approverEntra)) {
+            const auto a = signInWithEntra(QStringLiteral("the approver"));
+            if (!a)
+                return false;
+            *approver = *a;
+        } else if (m_parser.isSet(m_o.approver)) {
             const auto a = signIn(m_parser.value(m_o.approver), m_parser.value(m_o.approverPassphraseFile));
             if (!a)
                 return false;
@@ -204,7 +235,7 @@ public:
             if (g_interrupted && !halting) {
                 halting = true;
                 progress(QStringLiteral("interrupted: halting after the step in progress"));
-                engine->halt(m_parser.value(m_o.operatorName));
+                engine->halt(m_operatorName);
             }
         });
         interrupt.start(200);
@@ -217,7 +248,7 @@ public:
         m_app.exec();
 
         if (m_parser.isSet(m_o.note))
-            m_controller.addNote(runId, m_parser.value(m_o.operatorName), m_parser.value(m_o.note));
+            m_controller.addNote(runId, m_operatorName, m_parser.value(m_o.note));
         if (m_json)
             printOut(QString::fromUtf8(QJsonDocument(runDocument(m_controller.journal(), runId)).toJson(QJsonDocument::Indented)));
         if (!finished)
@@ -251,6 +282,7 @@ private:
     dr::FailoverController m_controller;
     bool m_json;
     int m_exit = 1;
+    QString m_operatorName; // who signed in (an Entra ID operator is named by the token)
 };
 
 int runFlow(QCoreApplication &app, const QStringList &args, std::optional<dr::Flow> fixedFlow, const QString &description)
@@ -260,7 +292,7 @@ int runFlow(QCoreApplication &app, const QStringList &args, std::optional<dr::Fl
     parser.setApplicationDescription(description);
     parser.addHelpOption();
     parser.addOptions({o.common.profile, o.to, o.operatorName, o.passphraseFile, o.approver, o.approverPassphraseFile,
-                       o.breakGlass, o.yes, o.note, o.common.json, o.common.verbose});
+                       o.operatorEntra, o.approverEntra, o.breakGlass, o.yes, o.note, o.common.json, o.common.verbose});
     if (!fixedFlow)
         parser.addOption(o.mode);
     parser.process(args);
@@ -347,7 +379,7 @@ int runResume(QCoreApplication &app, const QStringList &args)
         "runs that can be resumed."));
     parser.addHelpOption();
     parser.addOptions({o.common.profile, o.run, o.rollback, o.operatorName, o.passphraseFile, o.approver,
-                       o.approverPassphraseFile, o.yes, o.note, o.common.json, o.common.verbose});
+                       o.approverPassphraseFile, o.operatorEntra, o.approverEntra, o.yes, o.note, o.common.json, o.common.verbose});
     parser.process(args);
     dr::log::init({parser.isSet(o.common.verbose), true, {}});
     int exitCode = 0;
