@@ -2,6 +2,7 @@
 // Azure, for drills and for integration tests. Wiring only: the parts live in lab/, search/
 // and storage/. The command-line contract is in README.md.
 
+#include "lab/armstandin.h"
 #include "lab/faultcommand.h"
 #include "lab/faults.h"
 #include "lab/labpki.h"
@@ -53,7 +54,9 @@ Azurite as each region's storage, the lab's region services (bot API, knowledge 
 Azure AI Search REST subset) and a storage replicator.
 
 Commands:
-  up       start the lab; return when every part is healthy (--json: the lab's document)
+  up       start the lab; return when every part is healthy (--json: the lab's document);
+           --routing trafficmanager adds a stand-in for Azure Traffic Manager's control
+           plane (Entra ID tokens, ARM GET profile / PATCH endpoint) driving HAProxy
   down     stop every lab process, leave nothing listening (--purge: also delete the lab)
   status   each part: running, healthy (--json)
   fault    NAME ARGS: region-down REGION | region-up REGION |
@@ -110,10 +113,17 @@ int cmdUp(const QStringList &args)
     const auto json = jsonOption();
     QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Give up after SECONDS (default 120)."),
                                QStringLiteral("SECONDS"), QStringLiteral("120"));
-    p.addOptions({dir, json, timeout});
+    QCommandLineOption routing(QStringLiteral("routing"),
+                               QStringLiteral("What the profile switches traffic through: haproxy (HAProxy's runtime API) or "
+                                              "trafficmanager (the lab's stand-in for Azure Traffic Manager and Entra ID, which drives "
+                                              "HAProxy; see docs/LAB-TRAFFICMANAGER.md). Default: what the lab ran last, haproxy for a new lab."),
+                               QStringLiteral("KIND"));
+    p.addOptions({dir, json, timeout, routing});
     p.process(args);
+    if (p.isSet(routing) && p.value(routing) != u"haproxy" && p.value(routing) != u"trafficmanager")
+        return failWith(QStringLiteral("--routing must be haproxy or trafficmanager, not '%1'").arg(p.value(routing)));
     LabSupervisor lab(p.value(dir));
-    const auto doc = lab.up(p.value(timeout).toInt());
+    const auto doc = lab.up(p.value(timeout).toInt(), p.value(routing));
     if (!doc)
         return failWith(doc.error());
     if (p.isSet(json)) {
@@ -166,10 +176,12 @@ int cmdStatus(const QStringList &args)
         table += QStringLiteral("%1 %2 %3\n").arg(part.name.leftJustified(14), state.leftJustified(9), part.detail);
     }
     if (p.isSet(json))
-        printOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("parts"), list}, {QStringLiteral("healthy"), allHealthy}})
+        printOut(QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("parts"), list},
+                                                             {QStringLiteral("healthy"), allHealthy},
+                                                             {QStringLiteral("routing"), lab.routing()}})
                                        .toJson(QJsonDocument::Indented)));
     else
-        printOut(table);
+        printOut(table + QStringLiteral("routing: %1\n").arg(lab.routing()));
     return allHealthy ? 0 : 3;
 }
 
@@ -284,6 +296,29 @@ int cmdReplicate(QCoreApplication &app, const QStringList &args)
     return app.exec();
 }
 
+// The ARM stand-in of a `--routing trafficmanager` lab (a child of `up`, like serve-region).
+int cmdServeArm(QCoreApplication &app, const QStringList &args)
+{
+    QCommandLineParser p;
+    p.addHelpOption();
+    const auto dir = dirOption();
+    p.addOption(dir);
+    p.process(args);
+    const auto state = LabState::load(p.value(dir));
+    if (!state)
+        return failWith(state.error());
+    dr::log::init({false, true, state->path(QStringLiteral("logs/arm-standin.diag.log"))});
+    const auto config = ArmStandInConfig::forLab(*state);
+    if (!config)
+        return failWith(config.error());
+    ArmStandIn server(*config);
+    const auto port = server.start();
+    if (!port)
+        return failWith(port.error());
+    quitOnSignals(app);
+    return app.exec();
+}
+
 int cmdFault(const QStringList &args)
 {
     QCommandLineParser p;
@@ -374,7 +409,7 @@ int main(int argc, char *argv[])
     }
     const QString command = args.takeAt(1);
     args[0] = QStringLiteral("drlab ") + command;
-    if (command != u"serve-region" && command != u"replicate")
+    if (command != u"serve-region" && command != u"replicate" && command != u"serve-arm")
         dr::log::init({false, true, {}});
     if (command == u"up")
         return cmdUp(args);
@@ -390,5 +425,7 @@ int main(int argc, char *argv[])
         return cmdServeRegion(app, args);
     if (command == u"replicate")
         return cmdReplicate(app, args);
+    if (command == u"serve-arm")
+        return cmdServeArm(app, args);
     return failWith(QStringLiteral("unknown command '%1'; run 'drlab --help' for the list").arg(command));
 }

@@ -1,5 +1,6 @@
 #include "labprofile.h"
 
+#include "armstandin.h"
 #include "haproxyconfig.h"
 
 #include <QJsonArray>
@@ -54,9 +55,47 @@ QJsonObject regionJson(const LabState &state, const QString &id, bool primary)
              }}};
 }
 
+// The global routing as the profile's "routing": HAProxy's runtime API, or the Traffic
+// Manager profile the lab's ARM stand-in serves (which drives the same HAProxy).
+QJsonObject routingJson(const LabState &state)
+{
+    const quint16 global = state.port(QStringLiteral("global"));
+    QJsonObject settings;
+    if (state.trafficManager()) {
+        settings = {{QStringLiteral("subscriptionId"), QLatin1String(kTmSubscriptionId)},
+                    {QStringLiteral("resourceGroup"), QLatin1String(kTmResourceGroup)},
+                    {QStringLiteral("profileName"), QLatin1String(kTmProfileName)},
+                    {QStringLiteral("endpointType"), QLatin1String(kTmEndpointType)}};
+    } else {
+        settings = {{QStringLiteral("runtimeApi"), QStringLiteral("127.0.0.1:%1").arg(state.port(QStringLiteral("runtime-api")))},
+                    {QStringLiteral("backend"), QLatin1String(kBackend)}};
+    }
+    return {{QStringLiteral("kind"), state.trafficManager() ? QStringLiteral("traffic-manager") : QStringLiteral("haproxy")},
+            {QStringLiteral("publicUrl"), QStringLiteral("https://localhost:%1/").arg(global)},
+            {QStringLiteral("settings"), settings},
+            {QStringLiteral("targets"), QJsonObject{{QStringLiteral("west"), QStringLiteral("west")},
+                                                    {QStringLiteral("north"), QStringLiteral("north")}}},
+            {QStringLiteral("probe"), QJsonObject{{QStringLiteral("intervalSeconds"), 2},
+                                                  {QStringLiteral("timeoutSeconds"), 2}}}};
+}
+
+// Entra ID and ARM: both are the lab's stand-in, on one port, trusted through the lab CA.
+QJsonObject azureJson(const LabState &state)
+{
+    const QString standIn = QStringLiteral("https://localhost:%1").arg(state.port(QStringLiteral("arm")));
+    return {{QStringLiteral("authority"), standIn},
+            {QStringLiteral("tenantId"), state.tenantId},
+            {QStringLiteral("clientId"), state.clientId},
+            {QStringLiteral("clientSecret"), QJsonObject{{QStringLiteral("file"), QStringLiteral("secrets/entra-client-secret")}}},
+            {QStringLiteral("armEndpoint"), standIn},
+            {QStringLiteral("armScope"), QLatin1String(kArmScope)}};
+}
+
 } // namespace
 
-QJsonObject labProfile(const LabState &state)
+namespace {
+
+QJsonObject labProfileBase(const LabState &state)
 {
     const quint16 global = state.port(QStringLiteral("global"));
     return {
@@ -78,16 +117,7 @@ QJsonObject labProfile(const LabState &state)
                                                       {QStringLiteral("successesBeforeUp"), 2}}},
         {QStringLiteral("regions"), QJsonArray{regionJson(state, QStringLiteral("west"), true),
                                                regionJson(state, QStringLiteral("north"), false)}},
-        {QStringLiteral("routing"),
-         QJsonObject{{QStringLiteral("kind"), QStringLiteral("haproxy")},
-                     {QStringLiteral("publicUrl"), QStringLiteral("https://localhost:%1/").arg(global)},
-                     {QStringLiteral("settings"),
-                      QJsonObject{{QStringLiteral("runtimeApi"), QStringLiteral("127.0.0.1:%1").arg(state.port(QStringLiteral("runtime-api")))},
-                                  {QStringLiteral("backend"), QLatin1String(kBackend)}}},
-                     {QStringLiteral("targets"), QJsonObject{{QStringLiteral("west"), QStringLiteral("west")},
-                                                             {QStringLiteral("north"), QStringLiteral("north")}}},
-                     {QStringLiteral("probe"), QJsonObject{{QStringLiteral("intervalSeconds"), 2},
-                                                           {QStringLiteral("timeoutSeconds"), 2}}}}},
+        {QStringLiteral("routing"), routingJson(state)},
         {QStringLiteral("certificates"),
          QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("global")},
                                 {QStringLiteral("endpoint"), QStringLiteral("localhost:%1").arg(global)},
@@ -123,6 +153,16 @@ QJsonObject labProfile(const LabState &state)
         // A schedule, so the console and drctl status show when the next drill is due.
         {QStringLiteral("drills"), QJsonObject{{QStringLiteral("schedule"), QStringLiteral("quarterly")}}},
     };
+}
+
+} // namespace
+
+QJsonObject labProfile(const LabState &state)
+{
+    QJsonObject profile = labProfileBase(state);
+    if (state.trafficManager())
+        profile.insert(QStringLiteral("azure"), azureJson(state));
+    return profile;
 }
 
 } // namespace drlab

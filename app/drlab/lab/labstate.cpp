@@ -43,6 +43,9 @@ dr::Result<LabState> LabState::load(const QString &dir)
                                                     p.value(QStringLiteral("marker")).toString()});
     }
     state.seeded = o.value(QStringLiteral("seeded")).toBool();
+    state.routing = o.value(QStringLiteral("routing")).toString(QStringLiteral("haproxy"));
+    state.tenantId = o.value(QStringLiteral("tenantId")).toString();
+    state.clientId = o.value(QStringLiteral("clientId")).toString();
     return state;
 }
 
@@ -54,7 +57,13 @@ QJsonObject LabState::toJson() const
     QJsonObject processes;
     for (const LabProcess &p : this->processes)
         processes.insert(p.name, QJsonObject{{QStringLiteral("pid"), p.pid}, {QStringLiteral("marker"), p.marker}});
-    return {{QStringLiteral("ports"), ports}, {QStringLiteral("processes"), processes}, {QStringLiteral("seeded"), seeded}};
+    QJsonObject o{{QStringLiteral("ports"), ports}, {QStringLiteral("processes"), processes}, {QStringLiteral("seeded"), seeded},
+                  {QStringLiteral("routing"), routing}};
+    if (!tenantId.isEmpty())
+        o.insert(QStringLiteral("tenantId"), tenantId);
+    if (!clientId.isEmpty())
+        o.insert(QStringLiteral("clientId"), clientId);
+    return o;
 }
 
 dr::Result<void> LabState::save() const

@@ -31,8 +31,17 @@ struct LabState
     QMap<QString, quint16> ports;   // global, runtime-api, service-west, blob-west, front, ...
     QMap<QString, LabProcess> processes;
     bool seeded = false;
+    // What stands in for the global routing's control plane: "haproxy" (the profile drives
+    // HAProxy's runtime API) or "trafficmanager" (the profile drives the lab's ARM stand-in,
+    // which drives HAProxy). HAProxy carries the traffic either way.
+    QString routing = QStringLiteral("haproxy");
+    // The lab's Entra ID tenant and app (GUIDs, not secrets), chosen at the first
+    // trafficmanager up, so that tokens cached for one lab never match another's.
+    QString tenantId;
+    QString clientId;
 
     quint16 port(const QString &name) const { return ports.value(name); }
+    bool trafficManager() const { return routing == u"trafficmanager"; }
 
     static QString defaultDir();
     static dr::Result<LabState> load(const QString &dir); // a lab that never started: empty state

@@ -1,5 +1,6 @@
 #include "labsupervisor.h"
 
+#include "armstandin.h"
 #include "haproxyconfig.h"
 #include "labpki.h"
 #include "labprofile.h"
@@ -24,6 +25,7 @@
 #include <QStandardPaths>
 #include <QThread>
 #include <QTimer>
+#include <QUuid>
 
 #include <array>
 #include <csignal>
@@ -40,6 +42,7 @@ namespace {
 const QStringList kPortNames = {QStringLiteral("global"),      QStringLiteral("runtime-api"), QStringLiteral("service-west"),
                                 QStringLiteral("service-north"), QStringLiteral("blob-west"),   QStringLiteral("blob-north"),
                                 QStringLiteral("front")};
+const QString kArmPart = QStringLiteral("arm-standin");
 
 struct Operator
 {
@@ -55,6 +58,20 @@ QByteArray randomBytes(int n)
     for (int i = 0; i < n; ++i)
         b[i] = char(QRandomGenerator::system()->bounded(256));
     return b;
+}
+
+// A client secret as Entra ID makes them (40 characters, with '~', '.', '_' and '-'), so the
+// lab exercises the form encoding a real secret needs.
+QByteArray entraClientSecret()
+{
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~-";
+    QByteArray secret;
+    for (int i = 0; i < 40; ++i)
+        secret += kAlphabet[QRandomGenerator::system()->bounded(int(sizeof(kAlphabet)) - 1)];
+    secret[3] = '8';
+    secret[4] = 'Q';
+    secret[5] = '~';
+    return secret;
 }
 
 // The HTTP status of one GET (any status means the server answers), or -1 with the reason.
@@ -113,6 +130,14 @@ QStringList LabSupervisor::partNames()
             QStringLiteral("region-north"), QStringLiteral("replicator"),    QStringLiteral("haproxy")};
 }
 
+QStringList LabSupervisor::parts() const
+{
+    QStringList names = partNames();
+    if (m_state.trafficManager())
+        names << kArmPart;
+    return names;
+}
+
 QString LabSupervisor::selfExecutable()
 {
     return QCoreApplication::applicationFilePath();
@@ -159,7 +184,10 @@ dr::Result<void> LabSupervisor::prepare()
     LabPki pki(m_state.dir);
     if (auto r = pki.ensureCa(); !r)
         return r;
-    for (const QString &name : {QStringLiteral("global"), QStringLiteral("west"), QStringLiteral("north")}) {
+    QStringList endpoints = {QStringLiteral("global"), QStringLiteral("west"), QStringLiteral("north")};
+    if (m_state.trafficManager())
+        endpoints << QStringLiteral("arm");
+    for (const QString &name : std::as_const(endpoints)) {
         if (!pki.hasCertificate(name)) {
             if (auto r = pki.issueForDays(name, 90); !r)
                 return r;
@@ -193,12 +221,27 @@ dr::Result<void> LabSupervisor::prepare()
     }
     if (auto r = ensureOperatorDirectory(); !r)
         return r;
+    if (m_state.trafficManager()) {
+        // The lab's Entra ID app: its secret for the profile (a file reference), and the key the
+        // ARM stand-in signs its tokens with.
+        if (auto r = ensureSecret(QStringLiteral("entra-client-secret"), entraClientSecret()); !r)
+            return r;
+        if (auto r = ensureSecret(QStringLiteral("entra-signing-key"), randomBytes(32).toBase64()); !r)
+            return r;
+        if (m_state.tenantId.isEmpty())
+            m_state.tenantId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        if (m_state.clientId.isEmpty())
+            m_state.clientId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    }
 
     // Ports: keep the recorded ones while they are ours or free; a part that is not running
     // and whose port someone else took gets a new one (and everything is restarted, since
     // the others' configuration names it).
     bool changed = false;
-    for (const QString &name : kPortNames) {
+    QStringList portNames = kPortNames;
+    if (m_state.trafficManager())
+        portNames << QStringLiteral("arm");
+    for (const QString &name : std::as_const(portNames)) {
         const quint16 recorded = m_state.port(name);
         const bool ours = std::any_of(m_state.processes.cbegin(), m_state.processes.cend(), processAlive);
         if (recorded != 0 && (ours || portFree(recorded)))
@@ -253,6 +296,10 @@ dr::Result<void> LabSupervisor::startPart(const QString &name)
     } else if (name == u"replicator") {
         program = selfExecutable();
         args = {QStringLiteral("replicate"), QStringLiteral("--dir"), m_state.dir};
+        marker = args.join(u' ');
+    } else if (name == kArmPart) {
+        program = selfExecutable();
+        args = {QStringLiteral("serve-arm"), QStringLiteral("--dir"), m_state.dir};
         marker = args.join(u' ');
     } else if (name == u"haproxy") {
         const auto exe = haproxyExecutable();
@@ -320,16 +367,37 @@ bool LabSupervisor::checkHealth(const QString &name, QString *detail)
         *detail = status == 200 ? QStringLiteral("serving") : status > 0 ? QStringLiteral("HTTP %1").arg(status) : why;
         return status == 200;
     }
+    if (name == kArmPart) {
+        // Without a token, ARM answers 401: the stand-in is up and checks its callers.
+        const QUrl url(QStringLiteral("https://localhost:%1/subscriptions/%2/resourceGroups/%3/providers/Microsoft.Network/trafficManagerProfiles/%4?api-version=%5")
+                           .arg(m_state.port(QStringLiteral("arm")))
+                           .arg(QLatin1String(kTmSubscriptionId), QLatin1String(kTmResourceGroup), QLatin1String(kTmProfileName),
+                                QLatin1String(kTmApiVersion)));
+        const int status = httpStatus(url, ca, 2000, &why);
+        *detail = status == 401 ? QStringLiteral("answers (401 without a token, as ARM)")
+                  : status > 0  ? QStringLiteral("HTTP %1 without a token, expected 401").arg(status)
+                                : why;
+        return status == 401;
+    }
     *detail = QStringLiteral("unknown part");
     return false;
 }
 
-dr::Result<QJsonObject> LabSupervisor::up(int timeoutSeconds)
+dr::Result<QJsonObject> LabSupervisor::up(int timeoutSeconds, const QString &routing)
 {
+    if (!routing.isEmpty() && routing != u"haproxy" && routing != u"trafficmanager")
+        return dr::fail(QStringLiteral("unknown routing '%1' (haproxy or trafficmanager)").arg(routing));
     auto loaded = LabState::load(m_state.dir);
     if (!loaded)
         return std::unexpected(loaded.error());
     m_state = *loaded;
+    if (!routing.isEmpty())
+        m_state.routing = routing;
+    // Back to plain HAProxy routing: the stand-in has nothing left to serve.
+    if (!m_state.trafficManager() && m_state.processes.contains(kArmPart)) {
+        stopProcess(m_state.processes.value(kArmPart));
+        m_state.processes.remove(kArmPart);
+    }
     // Check what the parts need before touching anything, so a missing package is one line.
     if (auto a = azuriteExecutable(); !a)
         return std::unexpected(a.error());
@@ -339,9 +407,11 @@ dr::Result<QJsonObject> LabSupervisor::up(int timeoutSeconds)
         return std::unexpected(r.error());
 
     // Start what is not running, in dependency order, waiting for each layer to answer.
-    const QList<QStringList> layers = {{QStringLiteral("azurite-west"), QStringLiteral("azurite-north")},
-                                       {QStringLiteral("region-west"), QStringLiteral("region-north"), QStringLiteral("replicator")},
-                                       {QStringLiteral("haproxy")}};
+    QList<QStringList> layers = {{QStringLiteral("azurite-west"), QStringLiteral("azurite-north")},
+                                 {QStringLiteral("region-west"), QStringLiteral("region-north"), QStringLiteral("replicator")},
+                                 {QStringLiteral("haproxy")}};
+    if (m_state.trafficManager())
+        layers.append({kArmPart}); // it drives HAProxy's runtime API
     QElapsedTimer clock;
     clock.start();
     for (const QStringList &layer : layers) {
@@ -398,9 +468,14 @@ dr::Result<void> LabSupervisor::down(bool purge)
     if (!loaded)
         return std::unexpected(loaded.error());
     m_state = *loaded;
-    // The front door first, so no new traffic arrives while the rest stops.
-    QStringList order = partNames();
+    // The front door first, so no new traffic arrives while the rest stops; then anything else
+    // recorded (a part of a routing the lab no longer runs).
+    QStringList order = parts();
     std::reverse(order.begin(), order.end());
+    for (const QString &name : m_state.processes.keys()) {
+        if (!order.contains(name))
+            order.prepend(name);
+    }
     for (const QString &name : order) {
         if (m_state.processes.contains(name))
             stopProcess(m_state.processes.value(name));
@@ -438,7 +513,7 @@ QList<PartStatus> LabSupervisor::status()
     QList<PartStatus> parts;
     if (auto loaded = LabState::load(m_state.dir))
         m_state = *loaded;
-    for (const QString &name : partNames()) {
+    for (const QString &name : LabSupervisor::parts()) {
         PartStatus p;
         p.name = name;
         p.running = processAlive(m_state.processes.value(name));
@@ -541,7 +616,8 @@ QJsonObject LabSupervisor::upDocument() const
                                                    QJsonObject{{QStringLiteral("id"), QStringLiteral("north")},
                                                                {QStringLiteral("role"), QStringLiteral("secondary")}}}},
             {QStringLiteral("operators"), operators},
-            {QStringLiteral("dir"), m_state.dir}};
+            {QStringLiteral("dir"), m_state.dir},
+            {QStringLiteral("routing"), m_state.routing}};
 }
 
 } // namespace drlab

@@ -26,11 +26,16 @@ class LabSupervisor
 public:
     explicit LabSupervisor(const QString &dir);
 
-    dr::Result<QJsonObject> up(int timeoutSeconds = 120);   // the contract's `up --json` document
+    // The contract's `up --json` document. `routing` "haproxy" or "trafficmanager" (the ARM
+    // stand-in, armstandin.h); empty: what the lab ran last (haproxy for a new lab).
+    dr::Result<QJsonObject> up(int timeoutSeconds = 120, const QString &routing = QString());
     dr::Result<void> down(bool purge);
     QList<PartStatus> status();
+    // "haproxy" or "trafficmanager", as recorded (after status(), up() or down()).
+    QString routing() const { return m_state.routing; }
 
-    static QStringList partNames();
+    static QStringList partNames();   // the parts every lab runs
+    QStringList parts() const;        // and those of this lab's routing (the ARM stand-in)
     // Where the lab's own executable is (for serve-region and replicate children).
     static QString selfExecutable();
     // Azurite's blob service in the project's node_modules, or empty with the reason.
