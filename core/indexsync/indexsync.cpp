@@ -1,10 +1,12 @@
 #include "indexsync.h"
 
+#include "azure/entra.h"
 #include "probes/tlsprobe.h"
 #include "secrets/secretstore.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
+#include <QNetworkAccessManager>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -777,6 +779,26 @@ void IndexSync::verifySample()
 
 // ---- endpoints from the profile ----
 
+namespace {
+
+// The app's token source for `secrets`: made once per app and authority, then shared.
+TokenSource *sharedTokenSource(const AzureSettings &azure, const QList<QSslCertificate> &cas, SecretStore *secrets)
+{
+    const QString name = QStringLiteral("entra-tokens/%1/%2/%3")
+                             .arg(azure.authority.toString(), azure.tenantId, azure.clientId);
+    for (auto *existing : secrets->findChildren<EntraTokenSource *>(name, Qt::FindDirectChildrenOnly))
+        return existing;
+    // Its own network access: the callers of endpointsFor hand none, and a token request is
+    // independent of the sync's traffic.
+    auto *network = new QNetworkAccessManager();
+    auto *tokens = new EntraTokenSource(network, secrets, entraSettings(azure, cas), secrets);
+    network->setParent(tokens);
+    tokens->setObjectName(name);
+    return tokens;
+}
+
+} // namespace
+
 void IndexSync::endpointsFor(const Profile &profile, const QString &fromRegion, const QString &toRegion, SecretStore *secrets,
                              std::function<void(Result<std::pair<SearchEndpoint, SearchEndpoint>>)> done)
 {
@@ -813,7 +835,14 @@ void IndexSync::endpointsFor(const Profile &profile, const QString &fromRegion, 
         answer(std::unexpected(to.error()));
         return;
     }
-    if (!(*to)->search->adminKey) {
+    const bool fromEntra = (*from)->search->entra();
+    const bool toEntra = (*to)->search->entra();
+    if ((fromEntra || toEntra) && !(profile.azure && profile.azure->clientSecret)) {
+        answer(fail(QStringLiteral("region %1's search uses auth entra: the profile needs an \"azure\" section with a clientSecret")
+                        .arg(fromEntra ? fromRegion : toRegion)));
+        return;
+    }
+    if (!toEntra && !(*to)->search->adminKey) {
         answer(fail(QStringLiteral("region %1's component %2 has no search.adminKey: index sync writes to it and needs its admin key")
                         .arg(toRegion, componentId)));
         return;
@@ -839,6 +868,20 @@ void IndexSync::endpointsFor(const Profile &profile, const QString &fromRegion, 
     };
     auto pending = std::make_shared<Pending>();
     pending->endpoints = {endpoint(**from), endpoint(**to)};
+    if (fromEntra || toEntra) {
+        TokenSource *tokens = sharedTokenSource(*profile.azure, cas, secrets);
+        for (auto [entra, side] : {std::pair{fromEntra, &pending->endpoints.first}, std::pair{toEntra, &pending->endpoints.second}}) {
+            if (!entra)
+                continue;
+            side->tokens = tokens;
+            side->scope = profile.azure->searchScope;
+        }
+    }
+    pending->left = int(!fromEntra) + int(!toEntra);
+    if (pending->left == 0) {
+        answer(pending->endpoints);
+        return;
+    }
     const auto settle = [pending, done] {
         if (--pending->left > 0)
             return;
@@ -847,20 +890,24 @@ void IndexSync::endpointsFor(const Profile &profile, const QString &fromRegion, 
         else
             done(pending->endpoints);
     };
-    secrets->read((*from)->search->apiKey, [pending, settle, fromRegion](Result<QByteArray> key) {
-        if (key)
-            pending->endpoints.first.apiKey = *key;
-        else if (pending->error.isEmpty())
-            pending->error = QStringLiteral("cannot read region %1's search key: %2").arg(fromRegion, key.error());
-        settle();
-    });
-    secrets->read(*(*to)->search->adminKey, [pending, settle, toRegion](Result<QByteArray> key) {
-        if (key)
-            pending->endpoints.second.apiKey = *key;
-        else if (pending->error.isEmpty())
-            pending->error = QStringLiteral("cannot read region %1's search admin key: %2").arg(toRegion, key.error());
-        settle();
-    });
+    if (!fromEntra) {
+        secrets->read((*from)->search->apiKey, [pending, settle, fromRegion](Result<QByteArray> key) {
+            if (key)
+                pending->endpoints.first.apiKey = *key;
+            else if (pending->error.isEmpty())
+                pending->error = QStringLiteral("cannot read region %1's search key: %2").arg(fromRegion, key.error());
+            settle();
+        });
+    }
+    if (!toEntra) {
+        secrets->read(*(*to)->search->adminKey, [pending, settle, toRegion](Result<QByteArray> key) {
+            if (key)
+                pending->endpoints.second.apiKey = *key;
+            else if (pending->error.isEmpty())
+                pending->error = QStringLiteral("cannot read region %1's search admin key: %2").arg(toRegion, key.error());
+            settle();
+        });
+    }
 }
 
 } // namespace dr

@@ -84,7 +84,11 @@ public:
     void setSideNames(const QString &source, const QString &target);
 
     // Resolves both regions' search endpoints from the profile (component indexSync.componentId,
-    // keys from the secret store: the source's query key, the target's admin key).
+    // keys from the secret store: the source's query key, the target's admin key). A side
+    // with search.auth "entra" gets no key but a token source instead: the app's Entra ID
+    // tokens (profile.azure, its clientSecret from `secrets`) for azure.searchScope, from one
+    // EntraTokenSource per app kept as a child of `secrets` (so it lives as long as the store
+    // and its cached tokens serve every later sync); no azure.clientSecret is an error.
     static void endpointsFor(const Profile &profile, const QString &fromRegion, const QString &toRegion,
                              SecretStore *secrets,
                              std::function<void(Result<std::pair<SearchEndpoint, SearchEndpoint>>)> done);

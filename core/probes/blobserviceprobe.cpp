@@ -19,8 +19,13 @@ void BlobServiceProbe::start()
         r.finishedAt = m_context.clock->nowUtc();
         emit finished(r);
     };
-    const auto credential = azure::StorageCredential::fromBase64(m_target.options.value(QStringLiteral("accountName")).toString(),
-                                                                m_target.secrets.value(QStringLiteral("accountKey")));
+    const QString account = m_target.options.value(QStringLiteral("accountName")).toString();
+    const bool entra = m_target.options.value(QStringLiteral("auth")).toString() == u"entra";
+    Result<azure::StorageCredential> credential = fail(QStringLiteral("auth entra needs the profile's azure.clientSecret"));
+    if (!entra)
+        credential = azure::StorageCredential::fromBase64(account, m_target.secrets.value(QStringLiteral("accountKey")));
+    else if (m_context.azureTokens)
+        credential = azure::StorageCredential::fromTokens(account, m_context.azureTokens, m_context.storageScope);
     if (!credential) {
         QMetaObject::invokeMethod(this, [finish, error = credential.error()] { finish(ProbeResult::failure(error)); },
                                   Qt::QueuedConnection);
@@ -31,14 +36,15 @@ void BlobServiceProbe::start()
     client->setCaCertificates(m_context.extraCaCertificates);
     client->setClock(m_context.clock);
     client->setTimeoutMs(m_target.settings.timeoutMs);
-    client->listContainers(QString(), QString(), 1, [finish](Result<azure::ContainerListPage> page) {
+    client->listContainers(QString(), QString(), 1, [finish, entra](Result<azure::ContainerListPage> page) {
         if (!page) {
             finish(ProbeResult::failure(page.error()));
             return;
         }
         ProbeResult r;
         r.outcome = ProbeResult::Outcome::Success;
-        r.detail = QStringLiteral("blob service answers (Shared Key accepted)");
+        r.detail = entra ? QStringLiteral("blob service answers (Entra ID token accepted)")
+                         : QStringLiteral("blob service answers (Shared Key accepted)");
         finish(r);
     });
 }

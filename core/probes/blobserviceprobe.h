@@ -1,8 +1,11 @@
 #pragma once
 
-// A storage account component: a signed List Containers (one item) on its blob endpoint.
-// Healthy when the service answers 200 to our Shared Key; a 403 says the key is wrong.
-// options: accountName; secrets: accountKey (base64, as the portal shows it).
+// A storage account component: an authorized List Containers (one item) on its blob endpoint.
+// Healthy when the service answers 200 to our Shared Key, or with auth "entra" to a bearer
+// token from ProbeContext::azureTokens for its storageScope; a 403 says the key is wrong or
+// the app lacks a "Storage Blob Data" role.
+// options: accountName, auth ("key" | "entra"); secrets: accountKey (auth "key": base64, as
+// the portal shows it).
 
 #include "probe.h"
 

@@ -4,9 +4,11 @@
 // (target): document counts on both sides, and the watermark lag, the difference between
 // the newest watermark (e.g. lastUpdated) on each side. Azure does not replicate search
 // indexes; this is how far the standby's knowledge would be behind after a failover.
-//   options: source {url, indexName, apiVersion, region}, target {...}, keyField,
-//            watermarkField, lagDocuments, lagSeconds (the profile's thresholds)
-//   secrets: source.apiKey, target.apiKey
+//   options: source {url, indexName, apiVersion, region, auth ("key" | "entra")},
+//            target {...}, keyField, watermarkField, lagDocuments, lagSeconds (the
+//            profile's thresholds)
+//   secrets: source.apiKey, target.apiKey (for the sides with auth "key"); a side with auth
+//            "entra" uses ProbeContext::azureTokens for its searchScope.
 // Success within both thresholds, Degraded beyond, Failure when a side cannot be read.
 // data: source, target, sourceCount, targetCount, lagDocuments, sourceNewest,
 //       targetNewest, lagSeconds, state (ok|lagging|unknown).

@@ -16,7 +16,23 @@ void SearchIndexProbe::start()
     endpoint.serviceUrl = m_target.endpoint;
     endpoint.indexName = m_target.options.value(QStringLiteral("indexName")).toString();
     endpoint.apiVersion = m_target.options.value(QStringLiteral("apiVersion")).toString(QStringLiteral("2024-07-01"));
-    endpoint.apiKey = m_target.secrets.value(QStringLiteral("apiKey"));
+    if (m_target.options.value(QStringLiteral("auth")).toString() == u"entra") {
+        if (!m_context.azureTokens) {
+            QMetaObject::invokeMethod(this, [this] {
+                if (m_done)
+                    return;
+                m_done = true;
+                ProbeResult r = ProbeResult::failure(QStringLiteral("auth entra needs the profile's azure.clientSecret"));
+                r.finishedAt = m_context.clock->nowUtc();
+                emit finished(r);
+            }, Qt::QueuedConnection);
+            return;
+        }
+        endpoint.tokens = m_context.azureTokens;
+        endpoint.scope = m_context.searchScope;
+    } else {
+        endpoint.apiKey = m_target.secrets.value(QStringLiteral("apiKey"));
+    }
     endpoint.caCertificates = m_context.extraCaCertificates;
     endpoint.timeoutMs = m_target.settings.timeoutMs;
     m_client = new SearchClient(m_context.network, endpoint, this);

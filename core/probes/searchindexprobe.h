@@ -1,9 +1,10 @@
 #pragma once
 
 // A search index component: its document count through the Search REST API (GET
-// /indexes/NAME/docs/$count with an api-key). Healthy when the service answers with a
+// /indexes/NAME/docs/$count with an api-key, or with auth "entra" a bearer token from
+// ProbeContext::azureTokens for its searchScope). Healthy when the service answers with a
 // count; an empty index is degraded (a bot with no knowledge answers nothing useful).
-// options: indexName, apiVersion; secrets: apiKey.
+// options: indexName, apiVersion, auth ("key" | "entra"); secrets: apiKey (auth "key").
 
 #include "probe.h"
 
