@@ -1,6 +1,9 @@
 #include "failovercontroller.h"
 
 #include "audit/remoteaudit.h"
+#include "azure/armclient.h"
+#include "azure/armresources.h"
+#include "azure/entra.h"
 #include "auth/entrasignin.h"
 #include "indexsync/indexsync.h"
 #include "logging/logging.h"
@@ -53,6 +56,8 @@ struct FailoverController::Private
     RunbookEngine *engine = nullptr;
     std::unique_ptr<RoutingSwitch> routing;
     QString routingError;
+    ArmClient *arm = nullptr; // the optional Azure steps' (storage account, Cosmos DB)
+    int armPollMs = 5000;     // between polls of a long-running Azure operation
     bool prepared = false;
     QString lastSignedIn; // who acts on a finished run (verdict, traffic) in this session
 
@@ -677,6 +682,275 @@ struct FailoverController::Private
         return s;
     }
 
+    // ---- optional Azure steps (storage account failover, Cosmos DB write region) ----------
+
+    // The profile's app speaking to ARM, made once (prepare(), or the first step needing it).
+    ArmClient *armClient(QString *error)
+    {
+        if (arm)
+            return arm;
+        if (!profile.azure || !profile.azure->clientSecret) {
+            *error = QStringLiteral("no Azure credentials: the profile needs an \"azure\" section with a clientSecret");
+            return nullptr;
+        }
+        const AzureSettings &azure = *profile.azure;
+        auto *tokens = new EntraTokenSource(network, secrets, entraSettings(azure, caCertificates), q);
+        tokens->setClock(Clock::system());
+        arm = new ArmClient(network, tokens, azure.armEndpoint, azure.armScope, q);
+        arm->setCaCertificates(caCertificates);
+        arm->setClock(Clock::system());
+        return arm;
+    }
+
+    // The Azure resource of a component named by the runbook settings: the primary region's (the
+    // account that geo-replicates between the two), else the secondary's.
+    Result<QString> azureResourceOf(const QString &componentId) const
+    {
+        for (const Region *region : {profile.primary(), profile.secondary()}) {
+            const Component *c = region ? region->component(componentId) : nullptr;
+            if (c && c->azure && !c->azure->resourceId.isEmpty())
+                return c->azure->resourceId;
+        }
+        return fail(QStringLiteral("no component \"%1\" with an \"azure\" resourceId in either region").arg(componentId));
+    }
+
+    QString azureApiVersionOf(const QString &componentId) const
+    {
+        for (const Region *region : {profile.primary(), profile.secondary()}) {
+            const Component *c = region ? region->component(componentId) : nullptr;
+            if (c && c->azure)
+                return c->azure->apiVersion;
+        }
+        return {};
+    }
+
+    QString locationOf(const QString &regionId) const
+    {
+        const Region *r = profile.region(regionId);
+        return r ? r->location : QString();
+    }
+
+    // A failed Azure step leaves the switch in place and halts the run with its exact state:
+    // the operator resumes (the step runs again) or rolls back (the switch is undone).
+    void haltWith(const Done &done, const QString &why, const QJsonObject &data = {})
+    {
+        if (engine->isRunning())
+            engine->halt(QStringLiteral("system"));
+        done(StepOutcome::failure(QStringLiteral("%1; the run halts with the routing switched: resume to try again, or roll back").arg(why), data));
+    }
+
+    Step storageFailoverStep(const QString &target, const QString &prefix, bool planned)
+    {
+        Step s;
+        s.id = prefix + QStringLiteral("azure.storage-failover");
+        s.kind = StepKind::Action;
+        s.title = QStringLiteral("Fail the storage account over to %1").arg(target);
+        s.description = planned
+            ? QStringLiteral("A planned failover of the storage account (failoverType=Planned): its secondary in %1 becomes the "
+                             "primary without data loss and the account stays geo-redundant. Needs canPlannedFailover. It can take "
+                             "up to an hour; a failure halts the run with the routing switched.").arg(target)
+            : QStringLiteral("A customer-initiated (unplanned) failover of the storage account: its secondary in %1 becomes the "
+                             "primary; writes after the Last Sync Time are lost. WARNING: the account is left locally redundant "
+                             "(LRS) until geo-redundancy is configured again. Needs canFailover. It can take up to an hour; a "
+                             "failure halts the run with the routing switched.").arg(target);
+        s.timeoutMs = std::max(profile.runbook.stepTimeoutMs, 3600 * 1000);
+        s.critical = false;
+        const int pollTimeoutMs = s.timeoutMs - 60000;
+        s.run = [this, target, prefix, planned, pollTimeoutMs](const StepContext &, Done done) {
+            QString error;
+            ArmClient *client = armClient(&error);
+            const auto resourceId = azureResourceOf(profile.runbook.storageAccountComponent);
+            if (!client || !resourceId) {
+                haltWith(done, client ? resourceId.error() : error);
+                return;
+            }
+            const QString apiVersion = azureApiVersionOf(profile.runbook.storageAccountComponent);
+            const QString targetLocation = locationOf(target);
+            azure::sendRequest(client, azure::storageAccountGet(*resourceId, apiVersion),
+                               [this, client, target, prefix, planned, pollTimeoutMs, id = *resourceId, apiVersion, targetLocation, done](Result<ArmResponse> r) {
+                const auto before = r ? azure::parseStorageAccount(r->body) : Result<azure::StorageAccountInfo>(fail(r.error()));
+                if (!before) {
+                    haltWith(done, QStringLiteral("cannot read the storage account: %1").arg(before.error()));
+                    return;
+                }
+                const QString key = prefix + QStringLiteral("storageFailover");
+                QJsonObject record{{QStringLiteral("account"), before->name},
+                                   {QStringLiteral("type"), planned ? QStringLiteral("planned") : QStringLiteral("unplanned")},
+                                   {QStringLiteral("before"), before->toJson()}};
+                // Run again on resume, or a failover already done: nothing left to do.
+                if (!targetLocation.isEmpty() && azure::normalisedLocation(before->primaryLocation) == azure::normalisedLocation(targetLocation)) {
+                    record.insert(QStringLiteral("alreadyPrimary"), true);
+                    done(StepOutcome::success(QStringLiteral("storage account %1 already has its primary in %2 (%3)").arg(before->name, target, before->primaryLocation),
+                                              {{key, record}}));
+                    return;
+                }
+                if (!targetLocation.isEmpty() && !before->secondaryLocation.isEmpty()
+                    && azure::normalisedLocation(before->secondaryLocation) != azure::normalisedLocation(targetLocation)) {
+                    haltWith(done, QStringLiteral("storage account %1 replicates to %2, not to %3's location %4: a failover would not land there")
+                                       .arg(before->name, before->secondaryLocation, target, targetLocation), {{key, record}});
+                    return;
+                }
+                if (before->failoverInProgress == true) {
+                    haltWith(done, QStringLiteral("storage account %1 has a failover in progress already").arg(before->name), {{key, record}});
+                    return;
+                }
+                const std::optional<bool> can = before->geo ? (planned ? before->geo->canPlannedFailover : before->geo->canFailover) : std::nullopt;
+                if (can != true) {
+                    haltWith(done, QStringLiteral("storage account %1 cannot fail over %2 now: %3 is %4 (geo-replication %5)")
+                                       .arg(before->name, planned ? QStringLiteral("planned") : QStringLiteral("unplanned"),
+                                            planned ? QStringLiteral("canPlannedFailover") : QStringLiteral("canFailover"),
+                                            can ? QStringLiteral("false") : QStringLiteral("not reported"),
+                                            before->geo ? before->geo->status : QStringLiteral("not reported")),
+                             {{key, record}});
+                    return;
+                }
+                const QString lastSync = before->geo->lastSyncTime.isValid() ? before->geo->lastSyncTime.toUTC().toString(Qt::ISODate) : QStringLiteral("unknown");
+                record.insert(QStringLiteral("lastSyncTimeAtFailover"), lastSync);
+                record.insert(QStringLiteral("requestedAt"), iso(Clock::system()->nowUtc()));
+                azure::sendAndFollow(client, azure::storageAccountFailover(id, planned, apiVersion), armPollMs, pollTimeoutMs,
+                                     [this, client, target, planned, id, apiVersion, key, record, lastSync, name = before->name, done](Result<ArmResponse> r) mutable {
+                    if (!r) {
+                        haltWith(done, QStringLiteral("storage account %1 failover: %2").arg(name, r.error()), {{key, record}});
+                        return;
+                    }
+                    record.insert(QStringLiteral("completedAt"), iso(Clock::system()->nowUtc()));
+                    azure::sendRequest(client, azure::storageAccountGet(id, apiVersion), [target, planned, key, record, lastSync, name, done](Result<ArmResponse> r) mutable {
+                        const auto after = r ? azure::parseStorageAccount(r->body) : Result<azure::StorageAccountInfo>(fail(r.error()));
+                        QString where = target;
+                        if (after) {
+                            record.insert(QStringLiteral("after"), after->toJson());
+                            where = QStringLiteral("%1 (%2)").arg(target, after->primaryLocation);
+                        }
+                        QString detail = planned
+                            ? QStringLiteral("storage account %1 failed over (planned): primary now in %2, still geo-redundant").arg(name, where)
+                            : QStringLiteral("storage account %1 failed over (unplanned): primary now in %2; writes after the Last Sync Time %3 are lost. "
+                                             "WARNING: the account is now locally redundant (LRS) until geo-redundancy is configured again")
+                                  .arg(name, where, lastSync);
+                        if (!after)
+                            detail += QStringLiteral(" (the account could not be read again: %1)").arg(after.error());
+                        record.insert(QStringLiteral("locallyRedundant"), !planned);
+                        done(StepOutcome::success(detail, {{key, record}}));
+                    });
+                });
+            });
+        };
+        return s;
+    }
+
+    Step cosmosFailoverStep(const QString &source, const QString &target, const QString &prefix, bool lost)
+    {
+        Step s;
+        s.id = prefix + QStringLiteral("azure.cosmos-failover");
+        s.kind = StepKind::Action;
+        s.title = QStringLiteral("Make %1 Cosmos DB's write region").arg(target);
+        s.description = lost
+            ? QStringLiteral("Takes %1 offline in the Cosmos DB account, then changes the failover priorities so that %2 "
+                             "writes (priority 0) and %1 comes last. A failure halts the run with the routing switched.").arg(source, target)
+            : QStringLiteral("Changes the Cosmos DB account's failover priorities so that %1 writes (priority 0), the other "
+                             "regions after it. A failure halts the run with the routing switched.").arg(target);
+        s.timeoutMs = std::max(profile.runbook.stepTimeoutMs, 1800 * 1000);
+        s.critical = false;
+        const int pollTimeoutMs = s.timeoutMs - 60000;
+        s.run = [this, source, target, prefix, lost, pollTimeoutMs](const StepContext &, Done done) {
+            QString error;
+            ArmClient *client = armClient(&error);
+            const auto resourceId = azureResourceOf(profile.runbook.cosmosComponent);
+            if (!client || !resourceId) {
+                haltWith(done, client ? resourceId.error() : error);
+                return;
+            }
+            const QString targetLocation = locationOf(target);
+            const QString sourceLocation = locationOf(source);
+            if (targetLocation.isEmpty()) {
+                haltWith(done, QStringLiteral("region %1 has no \"location\" in the profile: Cosmos DB names its write region by it").arg(target));
+                return;
+            }
+            const QString apiVersion = azureApiVersionOf(profile.runbook.cosmosComponent);
+            const QString key = prefix + QStringLiteral("cosmosFailover");
+            auto record = std::make_shared<QJsonObject>();
+            // The last step of both ways: the new priorities, then the account as it is now.
+            auto changePriorities = [this, client, id = *resourceId, apiVersion, key, record, target, targetLocation, pollTimeoutMs, done](
+                                        const azure::CosmosAccountInfo &account, const QString &last) {
+                const auto policies = azure::cosmosPrioritiesFor(account, targetLocation, last);
+                if (!policies) {
+                    haltWith(done, policies.error(), {{key, *record}});
+                    return;
+                }
+                QJsonArray asked;
+                for (const auto &p : *policies)
+                    asked.append(QJsonObject{{QStringLiteral("locationName"), p.locationName}, {QStringLiteral("failoverPriority"), p.failoverPriority}});
+                record->insert(QStringLiteral("failoverPolicies"), asked);
+                azure::sendAndFollow(client, azure::cosmosFailoverPriorityChange(id, *policies, apiVersion), armPollMs, pollTimeoutMs,
+                                     [client, id, apiVersion, key, record, target, done, this](Result<ArmResponse> r) {
+                    if (!r) {
+                        haltWith(done, QStringLiteral("Cosmos DB failover priority change: %1").arg(r.error()), {{key, *record}});
+                        return;
+                    }
+                    azure::sendRequest(client, azure::cosmosAccountGet(id, apiVersion), [key, record, target, done](Result<ArmResponse> r) {
+                        const auto after = r ? azure::parseCosmosAccount(r->body) : Result<azure::CosmosAccountInfo>(fail(r.error()));
+                        if (after)
+                            record->insert(QStringLiteral("after"), after->toJson());
+                        done(StepOutcome::success(after ? QStringLiteral("Cosmos DB account %1 writes in %2; failover priorities %3")
+                                                              .arg(after->name, after->writeRegion(), after->describePriorities())
+                                                        : QStringLiteral("Cosmos DB failover priorities changed for %1 (the account could not be read again: %2)")
+                                                              .arg(target, after.error()),
+                                                  {{key, *record}}));
+                    });
+                });
+            };
+            azure::sendRequest(client, azure::cosmosAccountGet(*resourceId, apiVersion),
+                               [this, client, id = *resourceId, apiVersion, key, record, target, targetLocation, source, sourceLocation, lost,
+                                pollTimeoutMs, changePriorities, done](Result<ArmResponse> r) {
+                const auto before = r ? azure::parseCosmosAccount(r->body) : Result<azure::CosmosAccountInfo>(fail(r.error()));
+                if (!before) {
+                    haltWith(done, QStringLiteral("cannot read the Cosmos DB account: %1").arg(before.error()));
+                    return;
+                }
+                record->insert(QStringLiteral("account"), before->name);
+                record->insert(QStringLiteral("before"), before->toJson());
+                if (azure::normalisedLocation(before->writeRegion()) == azure::normalisedLocation(targetLocation)) {
+                    record->insert(QStringLiteral("alreadyWriteRegion"), true);
+                    done(StepOutcome::success(QStringLiteral("Cosmos DB account %1 already writes in %2 (%3)").arg(before->name, target, before->writeRegion()),
+                                              {{key, *record}}));
+                    return;
+                }
+                if (!before->location(targetLocation)) {
+                    haltWith(done, QStringLiteral("Cosmos DB account %1 has no region %2 (%3's location); its write region stays %4")
+                                       .arg(before->name, targetLocation, target, before->writeRegion()), {{key, *record}});
+                    return;
+                }
+                const azure::CosmosLocation *lostLocation = sourceLocation.isEmpty() ? nullptr : before->location(sourceLocation);
+                if (!lost || !lostLocation) {
+                    if (lost)
+                        record->insert(QStringLiteral("offlineRegion"), QStringLiteral("not asked: %1 has no location in the account").arg(source));
+                    changePriorities(*before, QString());
+                    return;
+                }
+                // The region is lost: take it offline first, so the account stops waiting on it.
+                const QString offline = lostLocation->locationName;
+                record->insert(QStringLiteral("offlineRegion"), offline);
+                azure::sendAndFollow(client, azure::cosmosOfflineRegion(id, offline, apiVersion), armPollMs, pollTimeoutMs,
+                                     [this, key, record, offline, changePriorities, account = *before, done](Result<ArmResponse> r) {
+                    if (!r) {
+                        haltWith(done, QStringLiteral("Cosmos DB offline region %1: %2").arg(offline, r.error()), {{key, *record}});
+                        return;
+                    }
+                    changePriorities(account, offline);
+                });
+            });
+        };
+        return s;
+    }
+
+    void appendAzureSteps(QList<Step> &steps, Flow flow, const QString &source, const QString &target, const QString &prefix)
+    {
+        const QString storage = profile.runbook.storageAccountFailover;
+        if (storage == u"planned" || storage == u"unplanned")
+            steps.append(storageFailoverStep(target, prefix, storage == u"planned"));
+        if (profile.runbook.cosmosFailover)
+            steps.append(cosmosFailoverStep(source, target, prefix, flow == Flow::UnplannedFailover));
+    }
+
     // The legs: out (failover) and back (failback).
     void appendFailoverLeg(QList<Step> &steps, const FlowRequest &req, Flow flow, const QString &source, const QString &target,
                            const QString &prefix, bool sameRun)
@@ -692,6 +966,7 @@ struct FailoverController::Private
         steps.append(enableStep(target, prefix, QStringLiteral("%1 enters the routing first and must be healthy there, so there is never a moment without a serving region.").arg(target)));
         steps.append(disableStep(source, prefix, prefix == u"back." ? QStringLiteral("backSwitchAt") : QStringLiteral("switchAt")));
         steps.append(verifyStep(target, prefix, true));
+        appendAzureSteps(steps, flow, source, target, prefix);
         steps.append(recordStep(prefix, flow));
     }
 
@@ -805,6 +1080,12 @@ void FailoverController::prepare(std::function<void(Result<void>)> done)
         d->routing = std::move(*routing);
     else
         d->routingError = routing.error();
+    // The optional Azure steps speak to ARM as the profile's app (made later on demand when the
+    // profile has no credential, so the step says why).
+    if (d->profile.azure && d->profile.azure->clientSecret) {
+        QString unused;
+        d->armClient(&unused);
+    }
     loadAuditKey(d->secrets, d->profile, true, [this, done](Result<QByteArray> key) {
         if (!key) {
             done(fail(QStringLiteral("the audit trail cannot be opened: %1").arg(key.error())));
