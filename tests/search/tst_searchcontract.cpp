@@ -12,6 +12,8 @@
 // search/SearchIndexSearchDocumentsPost.json, search/SearchIndexIndexDocuments.json.
 
 #include "asyncwait.h"
+#include "common/clock.h"
+#include "probes/searchindexprobe.h"
 #include "azure/entra.h"
 #include "replayserver.h"
 #include "search/searchclient.h"
@@ -88,6 +90,9 @@ private slots:
     void indexDocuments_data();
     void indexDocuments();
 
+    void searchIndexProbeWithEntra_data();
+    void searchIndexProbeWithEntra();
+
     void everySearchExampleIsUsed();
 
 private:
@@ -151,7 +156,7 @@ void tst_SearchContract::init()
 
 void tst_SearchContract::cleanup()
 {
-    if (entra() && !QTest::currentTestFailed()) {
+    if (entra() && !QByteArray(QTest::currentDataTag()).contains("without") && !QTest::currentTestFailed()) {
         // One token request per case (the source caches), for the search scope, by the app.
         QCOMPARE(m_tokenRequests.size(), 1);
         const QUrlQuery form(QString::fromUtf8(m_tokenRequests.first().body));
@@ -486,6 +491,54 @@ void tst_SearchContract::indexDocuments()
         // null in the example: no message.
         QCOMPARE(item.errorMessage, e.value(QStringLiteral("errorMessage")).toString());
     }
+}
+
+void tst_SearchContract::searchIndexProbeWithEntra_data()
+{
+    QTest::addColumn<bool>("withTokens");
+    QTest::newRow("entra with tokens") << true;
+    QTest::newRow("entra without azure section") << false;
+}
+
+// The probe of a search component with auth "entra": the status monitor's token source for
+// the search scope, or a failure that says what the profile lacks.
+void tst_SearchContract::searchIndexProbeWithEntra()
+{
+    QFETCH(bool, withTokens);
+    const AzureExample example = AzureExample::load(QStringLiteral("search/SearchIndexCountDocuments.json"));
+    QVERIFY2(example.ok(), qPrintable(example.error));
+    m_search->enqueue({200, {}, QByteArrayLiteral("12")});
+    ProbeTarget target;
+    target.id = QStringLiteral("westeurope/search");
+    target.endpoint = m_search->url(QStringLiteral("/"));
+    target.options.insert(QStringLiteral("indexName"), example.parameter(QStringLiteral("indexName")));
+    target.options.insert(QStringLiteral("apiVersion"), example.apiVersion());
+    target.options.insert(QStringLiteral("auth"), QStringLiteral("entra"));
+    ProbeContext context;
+    context.network = &m_network;
+    context.clock = Clock::system();
+    context.extraCaCertificates = m_ca;
+    if (withTokens) {
+        context.azureTokens = m_tokens.get();
+        context.searchScope = kScope;
+    }
+    SearchIndexProbe probe(target, context);
+    std::optional<ProbeResult> result;
+    connect(&probe, &Probe::finished, this, [&result](const ProbeResult &r) { result = r; });
+    probe.start();
+    QVERIFY(QTest::qWaitFor([&result] { return result.has_value(); }, 10000));
+    if (!withTokens) {
+        QCOMPARE(result->outcome, ProbeResult::Outcome::Failure);
+        QCOMPARE(result->detail, QStringLiteral("auth entra needs the profile's azure.clientSecret"));
+        QCOMPARE(m_search->requests().size(), 0);
+        return;
+    }
+    QVERIFY2(result->ok(), qPrintable(result->detail));
+    QCOMPARE(result->data.value(QStringLiteral("documentCount")).toInteger(), 12);
+    const auto request = onlyRequest();
+    QVERIFY(request);
+    QCOMPARE(request->header("Authorization"), QByteArrayLiteral("Bearer t"));
+    QVERIFY(request->header("api-key").isEmpty());
 }
 
 void tst_SearchContract::everySearchExampleIsUsed()
