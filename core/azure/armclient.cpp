@@ -369,6 +369,10 @@ void ArmClient::sendLongRunning(const QByteArray &method, const QString &path,
         if (!location.isEmpty())
             op->locationUrl = self->m_endpoint.resolved(QUrl::fromEncoded(location.trimmed()));
         for (const QUrl &u : {op->asyncUrl, op->locationUrl}) {
+            if (!u.isEmpty() && !u.isValid()) {
+                op->done(fail(QStringLiteral("%1: the answer's operation URL is not a URL (%2)").arg(op->label, u.errorString())));
+                return;
+            }
             if (!u.isEmpty() && !sameOrigin(u, self->m_endpoint)) {
                 op->done(fail(QStringLiteral("%1: refusing to follow the operation to %2: not the ARM endpoint %3 "
                                              "(the bearer token is only sent there)")
