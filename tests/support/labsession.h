@@ -31,12 +31,13 @@ public:
 
     // Starts the lab; the tools' journals and audit trails go to a folder of the session's
     // own (DRCONSOLE_DATA_DIR), never the developer's. Empty on success, else why not.
-    QString up()
+    // `upOptions` go to `drlab up` as well (e.g. --routing trafficmanager).
+    QString up(const QStringList &upOptions = {})
     {
         if (!m_dir.isValid() || !m_data.isValid())
             return QStringLiteral("no temporary folder");
         qputenv("DRCONSOLE_DATA_DIR", m_data.path().toUtf8());
-        const ToolRun run = drlab({QStringLiteral("up"), QStringLiteral("--json")});
+        const ToolRun run = drlab(QStringList{QStringLiteral("up"), QStringLiteral("--json")} + upOptions);
         if (run.exitCode != 0)
             return QStringLiteral("drlab up exited %1: %2").arg(run.exitCode).arg(QString::fromUtf8(run.err));
         const QJsonObject lab = QJsonDocument::fromJson(run.out).object();
