@@ -1,5 +1,7 @@
 #include "runlock.h"
 
+#include "azure/entra.h"
+
 #include "logging/logging.h"
 #include "probes/tlsprobe.h"
 #include "secrets/secretstore.h"
@@ -331,6 +333,25 @@ void RunLock::clientFor(const Profile &profile, const QString &regionId,
         cas += TlsProbe::loadCaFile(path);
     QPointer<QObject> alive(parent);
     const bool hadParent = parent != nullptr;
+    if (storage->storage->entra()) {
+        // The app's token instead of the account key: a token source per client, whose tokens
+        // the keychain cache shares between them.
+        if (!profile.azure || !profile.azure->clientSecret)
+            return later(QStringLiteral("%1 uses storage auth entra: the profile needs an \"azure\" "
+                                        "section with a clientSecret")
+                             .arg(where));
+        auto *tokens = new EntraTokenSource(network, secrets, entraSettings(*profile.azure, cas));
+        const auto credential = azure::StorageCredential::fromTokens(account, tokens, profile.azure->storageScope);
+        if (!credential) {
+            delete tokens;
+            return later(QStringLiteral("the token credential of %1: %2").arg(where, credential.error()));
+        }
+        auto *client = new azure::BlobClient(network, endpoint, *credential, parent);
+        tokens->setParent(client); // lives as long as the client that uses it
+        client->setCaCertificates(cas);
+        QMetaObject::invokeMethod(context, [done, client] { done(client); }, Qt::QueuedConnection);
+        return;
+    }
     secrets->read(storage->storage->accountKey,
         [network, parent, alive, hadParent, where, endpoint, account, cas, done](
             Result<QByteArray> key) {

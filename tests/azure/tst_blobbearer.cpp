@@ -6,7 +6,9 @@
 #include "asyncwait.h"
 #include "azure/blobclient.h"
 #include "azure/entra.h"
+#include "profile/profile.h"
 #include "replayserver.h"
+#include "runbook/runlock.h"
 #include "secrets/secretstore.h"
 #include "testpki.h"
 
@@ -90,6 +92,7 @@ private slots:
     void expiredTokenIsRefused();
     void wrongAudienceIsRefused();
     void tokenEndpointRefusalFailsTheRequest();
+    void runLockClientWithEntraStorage();
 
 private:
     std::unique_ptr<BlobClient> client(EntraTokenSource *tokens);
@@ -335,6 +338,55 @@ void tst_BlobBearer::tokenEndpointRefusalFailsTheRequest()
     QVERIFY2(created->error().contains(QStringLiteral("invalid_client")), qPrintable(created->error()));
     // Nothing reached the service without a token, and the secret is in no message.
     QVERIFY(!created->error().contains(QStringLiteral("blob-bearer-client-secret")));
+}
+
+
+// The run lock and the remote audit copy get their client from RunLock::clientFor(): with
+// storage auth "entra" it speaks with the profile's app token, never an account key.
+void tst_BlobBearer::runLockClientWithEntraStorage()
+{
+    Profile profile;
+    profile.name = QStringLiteral("bearer");
+    profile.caCertificates = {m_pki->caCertPath()};
+    Region west;
+    west.id = QStringLiteral("west");
+    Component storage;
+    storage.id = QStringLiteral("storage");
+    storage.kind = QStringLiteral("storage");
+    storage.endpoint = endpoint();
+    StorageSettings settings;
+    settings.accountName = kAccount;
+    settings.auth = QStringLiteral("entra");
+    storage.storage = settings;
+    west.components.append(storage);
+    profile.regions.append(west);
+
+    // Without the app the error says what the profile lacks.
+    const auto refused = awaitResult<azure::BlobClient *>([&](auto done) {
+        RunLock::clientFor(profile, QStringLiteral("west"), &m_network, &m_secrets, this, done);
+    });
+    QVERIFY(refused);
+    QVERIFY(!refused->has_value());
+    QVERIFY2(refused->error().contains(QStringLiteral("clientSecret")), qPrintable(refused->error()));
+
+    AzureSettings azure;
+    azure.authority = m_login->url(QStringLiteral("/"));
+    azure.tenantId = QStringLiteral("contoso-tenant");
+    azure.clientId = QStringLiteral("drconsole-app");
+    azure.clientSecret = SecretRef{SecretRef::Source::Env, QString::fromLatin1(kSecretVariable)};
+    profile.azure = azure;
+    const auto made = awaitResult<azure::BlobClient *>([&](auto done) {
+        RunLock::clientFor(profile, QStringLiteral("west"), &m_network, &m_secrets, this, done);
+    });
+    QVERIFY(made);
+    QVERIFY2(made->has_value(), qPrintable(errorOf(*made)));
+    std::unique_ptr<azure::BlobClient> client(**made);
+    const auto created = awaitResult<bool>([&](auto done) { client->createContainer(QStringLiteral("drconsole-lock"), done); });
+    QVERIFY(created);
+    QVERIFY2(created->has_value(), qPrintable(errorOf(*created)));
+    QVERIFY(!m_tokenRequests.isEmpty());
+    const QUrlQuery form(QString::fromUtf8(m_tokenRequests.first().body));
+    QCOMPARE(form.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded), kScope);
 }
 
 QTEST_GUILESS_MAIN(tst_BlobBearer)

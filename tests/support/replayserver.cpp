@@ -176,6 +176,11 @@ void ReplayServer::enqueueExample(const AzureExample &example, int status)
         r.body = QJsonDocument(body.toArray()).toJson(QJsonDocument::Compact);
     else if (body.isString())
         r.body = body.toString().toUtf8();
+    else if (!body.isUndefined() && !body.isNull()) {
+        // A bare number or boolean (Documents_Count answers 427): its JSON text.
+        const QByteArray wrapped = QJsonDocument(QJsonArray{body}).toJson(QJsonDocument::Compact);
+        r.body = wrapped.mid(1, wrapped.size() - 2);
+    }
     m_queue.append(r);
 }
 
