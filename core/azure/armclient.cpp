@@ -21,28 +21,50 @@ namespace {
 QString reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return QStringLiteral("OK");
-    case 201: return QStringLiteral("Created");
-    case 202: return QStringLiteral("Accepted");
-    case 204: return QStringLiteral("No Content");
-    case 400: return QStringLiteral("Bad Request");
-    case 401: return QStringLiteral("Unauthorized");
-    case 403: return QStringLiteral("Forbidden");
-    case 404: return QStringLiteral("Not Found");
-    case 405: return QStringLiteral("Method Not Allowed");
-    case 408: return QStringLiteral("Request Timeout");
-    case 409: return QStringLiteral("Conflict");
-    case 410: return QStringLiteral("Gone");
-    case 412: return QStringLiteral("Precondition Failed");
-    case 413: return QStringLiteral("Payload Too Large");
-    case 422: return QStringLiteral("Unprocessable Entity");
-    case 429: return QStringLiteral("Too Many Requests");
-    case 500: return QStringLiteral("Internal Server Error");
-    case 501: return QStringLiteral("Not Implemented");
-    case 502: return QStringLiteral("Bad Gateway");
-    case 503: return QStringLiteral("Service Unavailable");
-    case 504: return QStringLiteral("Gateway Timeout");
-    default: return QString();
+    case 200:
+        return QStringLiteral("OK");
+    case 201:
+        return QStringLiteral("Created");
+    case 202:
+        return QStringLiteral("Accepted");
+    case 204:
+        return QStringLiteral("No Content");
+    case 400:
+        return QStringLiteral("Bad Request");
+    case 401:
+        return QStringLiteral("Unauthorized");
+    case 403:
+        return QStringLiteral("Forbidden");
+    case 404:
+        return QStringLiteral("Not Found");
+    case 405:
+        return QStringLiteral("Method Not Allowed");
+    case 408:
+        return QStringLiteral("Request Timeout");
+    case 409:
+        return QStringLiteral("Conflict");
+    case 410:
+        return QStringLiteral("Gone");
+    case 412:
+        return QStringLiteral("Precondition Failed");
+    case 413:
+        return QStringLiteral("Payload Too Large");
+    case 422:
+        return QStringLiteral("Unprocessable Entity");
+    case 429:
+        return QStringLiteral("Too Many Requests");
+    case 500:
+        return QStringLiteral("Internal Server Error");
+    case 501:
+        return QStringLiteral("Not Implemented");
+    case 502:
+        return QStringLiteral("Bad Gateway");
+    case 503:
+        return QStringLiteral("Service Unavailable");
+    case 504:
+        return QStringLiteral("Gateway Timeout");
+    default:
+        return QString();
     }
 }
 
@@ -55,14 +77,16 @@ bool retryableStatus(int status)
 // whose repetition does no harm are sent again (a repeated POST could start a second failover).
 bool idempotent(const QByteArray &method)
 {
-    return method == "GET" || method == "HEAD" || method == "PUT" || method == "PATCH" || method == "DELETE"
-           || method == "OPTIONS";
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "PATCH"
+        || method == "DELETE" || method == "OPTIONS";
 }
 
 bool transientTransportError(const QString &error)
 {
-    return !error.startsWith(QStringLiteral("TLS error")) && !error.startsWith(QStringLiteral("response larger than"))
-           && !error.startsWith(QStringLiteral("host not found")) && !error.startsWith(QStringLiteral("connection refused"));
+    return !error.startsWith(QStringLiteral("TLS error"))
+        && !error.startsWith(QStringLiteral("response larger than"))
+        && !error.startsWith(QStringLiteral("host not found"))
+        && !error.startsWith(QStringLiteral("connection refused"));
 }
 
 QString bodyStart(const QByteArray &body)
@@ -85,7 +109,7 @@ std::pair<QString, QString> codeAndMessage(const QJsonObject &error)
         if (code.isEmpty())
             code = first.value(QStringLiteral("code")).toString();
     }
-    return {code, message};
+    return { code, message };
 }
 
 QString codeMessageText(const std::pair<QString, QString> &cm)
@@ -121,8 +145,9 @@ struct ArmClient::Call
 
     QString suffix() const
     {
-        return (attempts > 1 ? QStringLiteral(" (after %1 attempts; client request id %2)").arg(attempts)
-                             : QStringLiteral(" (client request id %1)"))
+        return (attempts > 1
+                ? QStringLiteral(" (after %1 attempts; client request id %2)").arg(attempts)
+                : QStringLiteral(" (client request id %1)"))
             .arg(QString::fromLatin1(requestId));
     }
 };
@@ -148,17 +173,19 @@ ArmClient::ArmClient(QNetworkAccessManager *network, TokenSource *tokens, const 
     , m_tokens(tokens)
     , m_endpoint(endpoint)
     , m_scope(scope)
-{}
+{ }
 
 const Clock *ArmClient::clock() const
 {
     return m_clock ? m_clock : Clock::system();
 }
 
-QString ArmClient::describeOperation(const QByteArray &method, const QString &path, const QString &apiVersion)
+QString ArmClient::describeOperation(
+    const QByteArray &method, const QString &path, const QString &apiVersion)
 {
     QString target = path;
-    const qsizetype providers = path.lastIndexOf(QStringLiteral("/providers/"), -1, Qt::CaseInsensitive);
+    const qsizetype providers
+        = path.lastIndexOf(QStringLiteral("/providers/"), -1, Qt::CaseInsensitive);
     if (providers >= 0) {
         const QString rest = path.mid(providers + 11); // Namespace/type/name...
         const qsizetype slash = rest.indexOf(u'/');
@@ -166,15 +193,16 @@ QString ArmClient::describeOperation(const QByteArray &method, const QString &pa
     }
     while (target.startsWith(u'/'))
         target.remove(0, 1);
-    return QStringLiteral("%1 %2 (api-version %3)").arg(QString::fromLatin1(method), target, apiVersion);
+    return QStringLiteral("%1 %2 (api-version %3)")
+        .arg(QString::fromLatin1(method), target, apiVersion);
 }
 
 bool ArmClient::sameOrigin(const QUrl &url, const QUrl &endpoint)
 {
     const auto defaultPort = [](const QUrl &u) { return u.scheme() == u"https" ? 443 : 80; };
     return url.scheme().compare(endpoint.scheme(), Qt::CaseInsensitive) == 0
-           && url.host().compare(endpoint.host(), Qt::CaseInsensitive) == 0
-           && url.port(defaultPort(url)) == endpoint.port(defaultPort(endpoint));
+        && url.host().compare(endpoint.host(), Qt::CaseInsensitive) == 0
+        && url.port(defaultPort(url)) == endpoint.port(defaultPort(endpoint));
 }
 
 QString ArmClient::describeError(int status, const QByteArray &body)
@@ -186,7 +214,9 @@ QString ArmClient::describeError(int status, const QByteArray &body)
     if (doc.isObject()) {
         const QJsonObject obj = doc.object();
         // ARM wraps errors in {"error": {...}}; a few resource providers answer the bare object.
-        const QJsonObject error = obj.value(QStringLiteral("error")).isObject() ? obj.value(QStringLiteral("error")).toObject() : obj;
+        const QJsonObject error = obj.value(QStringLiteral("error")).isObject()
+            ? obj.value(QStringLiteral("error")).toObject()
+            : obj;
         const QString text = codeMessageText(codeAndMessage(error));
         if (!text.isEmpty())
             return head + QStringLiteral(": ") + text;
@@ -210,7 +240,8 @@ qint64 ArmClient::retryAfterMs(const QByteArray &value, const QDateTime &now)
     return qMax<qint64>(0, now.msecsTo(when));
 }
 
-QUrl ArmClient::resourceUrl(const QString &path, const QString &apiVersion, const QString &extraQuery) const
+QUrl ArmClient::resourceUrl(
+    const QString &path, const QString &apiVersion, const QString &extraQuery) const
 {
     QUrl u = m_endpoint;
     QString base = u.path();
@@ -251,7 +282,8 @@ void ArmClient::attempt(const std::shared_ptr<Call> &call)
         if (!self)
             return;
         if (!token) {
-            call->done(fail(call->label + QStringLiteral(": no token for %1: %2").arg(self->m_scope, token.error())));
+            call->done(fail(call->label
+                + QStringLiteral(": no token for %1: %2").arg(self->m_scope, token.error())));
             return;
         }
         self->exchange(call, *token);
@@ -264,11 +296,12 @@ void ArmClient::exchange(const std::shared_ptr<Call> &call, const QByteArray &to
     HttpRequestSpec spec;
     spec.method = call->method;
     spec.url = call->url;
-    spec.headers = {{QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token},
-                    {QByteArrayLiteral("x-ms-client-request-id"), call->requestId},
-                    {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
+    spec.headers = { { QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token },
+        { QByteArrayLiteral("x-ms-client-request-id"), call->requestId },
+        { QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json") } };
     if (!call->body.isEmpty())
-        spec.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+        spec.headers.append(
+            { QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") });
     spec.body = call->body;
     spec.timeoutMs = m_timeoutMs;
     spec.maxReplyBytes = m_maxBytes;
@@ -279,7 +312,8 @@ void ArmClient::exchange(const std::shared_ptr<Call> &call, const QByteArray &to
             if (more && idempotent(call->method) && transientTransportError(reply.error()))
                 retryLater(call, reply.error(), -1);
             else
-                call->done(fail(call->label + QStringLiteral(": ") + reply.error() + call->suffix()));
+                call->done(
+                    fail(call->label + QStringLiteral(": ") + reply.error() + call->suffix()));
             return;
         }
         if (reply->status == 401 && !call->tokenRefreshed) {
@@ -296,16 +330,19 @@ void ArmClient::exchange(const std::shared_ptr<Call> &call, const QByteArray &to
         if (retryableStatus(reply->status) && more) {
             qint64 after = -1;
             bool ok = false;
-            const qint64 ms = reply->header(QByteArrayLiteral("x-ms-retry-after-ms")).trimmed().toLongLong(&ok);
+            const qint64 ms
+                = reply->header(QByteArrayLiteral("x-ms-retry-after-ms")).trimmed().toLongLong(&ok);
             if (ok && ms >= 0)
                 after = ms;
             else
-                after = retryAfterMs(reply->header(QByteArrayLiteral("Retry-After")), clock()->nowUtc());
+                after = retryAfterMs(
+                    reply->header(QByteArrayLiteral("Retry-After")), clock()->nowUtc());
             retryLater(call, describeError(reply->status, reply->body), after);
             return;
         }
         if (reply->status < 200 || reply->status > 299) {
-            call->done(fail(call->label + QStringLiteral(": ") + describeError(reply->status, reply->body) + call->suffix()));
+            call->done(fail(call->label + QStringLiteral(": ")
+                + describeError(reply->status, reply->body) + call->suffix()));
             return;
         }
         ArmResponse response;
@@ -315,10 +352,11 @@ void ArmClient::exchange(const std::shared_ptr<Call> &call, const QByteArray &to
             QJsonParseError error;
             const QJsonDocument doc = QJsonDocument::fromJson(reply->body, &error);
             if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-                call->done(fail(call->label + QStringLiteral(": HTTP %1 with a body that is not a JSON object: %2")
-                                                  .arg(reply->status)
-                                                  .arg(bodyStart(reply->body))
-                                + call->suffix()));
+                call->done(fail(call->label
+                    + QStringLiteral(": HTTP %1 with a body that is not a JSON object: %2")
+                          .arg(reply->status)
+                          .arg(bodyStart(reply->body))
+                    + call->suffix()));
                 return;
             }
             response.body = doc.object();
@@ -335,8 +373,8 @@ void ArmClient::retryLater(const std::shared_ptr<Call> &call, const QString &why
         delay = base + (base > 0 ? QRandomGenerator::global()->bounded(base / 5 + 1) : 0);
     }
     delay = std::clamp<qint64>(delay, 0, m_retry.maxDelayMs);
-    log::get("arm")->info("{}: {}; attempt {} of {} in {} ms", call->label.toStdString(), why.toStdString(),
-        call->attempts + 1, m_retry.maxAttempts, delay);
+    log::get("arm")->info("{}: {}; attempt {} of {} in {} ms", call->label.toStdString(),
+        why.toStdString(), call->attempts + 1, m_retry.maxAttempts, delay);
     QTimer::singleShot(int(delay), this, [this, call] { attempt(call); });
 }
 
@@ -368,22 +406,28 @@ void ArmClient::sendLongRunning(const QByteArray &method, const QString &path,
             op->asyncUrl = self->m_endpoint.resolved(QUrl::fromEncoded(async.trimmed()));
         if (!location.isEmpty())
             op->locationUrl = self->m_endpoint.resolved(QUrl::fromEncoded(location.trimmed()));
-        for (const QUrl &u : {op->asyncUrl, op->locationUrl}) {
+        for (const QUrl &u : { op->asyncUrl, op->locationUrl }) {
             if (!u.isEmpty() && !u.isValid()) {
-                op->done(fail(QStringLiteral("%1: the answer's operation URL is not a URL (%2)").arg(op->label, u.errorString())));
+                op->done(fail(QStringLiteral("%1: the answer's operation URL is not a URL (%2)")
+                                  .arg(op->label, u.errorString())));
                 return;
             }
             if (!u.isEmpty() && !sameOrigin(u, self->m_endpoint)) {
-                op->done(fail(QStringLiteral("%1: refusing to follow the operation to %2: not the ARM endpoint %3 "
-                                             "(the bearer token is only sent there)")
-                                  .arg(op->label, log::redactedUrl(u), log::redactedUrl(self->m_endpoint))));
+                op->done(fail(
+                    QStringLiteral(
+                        "%1: refusing to follow the operation to %2: not the ARM endpoint %3 "
+                        "(the bearer token is only sent there)")
+                        .arg(op->label, log::redactedUrl(u), log::redactedUrl(self->m_endpoint))));
                 return;
             }
         }
         op->last = *first;
         op->lastStatus = QStringLiteral("HTTP %1").arg(first->status);
-        const qint64 after = retryAfterMs(first->header(QByteArrayLiteral("Retry-After")), self->clock()->nowUtc());
-        self->pollLater(op, after >= 0 ? qMin<qint64>(after, self->m_retry.maxDelayMs) : self->m_poll.defaultIntervalMs);
+        const qint64 after = retryAfterMs(
+            first->header(QByteArrayLiteral("Retry-After")), self->clock()->nowUtc());
+        self->pollLater(op,
+            after >= 0 ? qMin<qint64>(after, self->m_retry.maxDelayMs)
+                       : self->m_poll.defaultIntervalMs);
     });
 }
 
@@ -391,10 +435,11 @@ void ArmClient::pollLater(const std::shared_ptr<Operation> &op, qint64 delayMs)
 {
     const qint64 remaining = m_poll.timeoutMs - op->started.elapsed();
     const auto timedOut = [this, op] {
-        op->done(fail(QStringLiteral("%1: the operation did not finish within %2 s (last status: %3)")
-                          .arg(op->label)
-                          .arg(m_poll.timeoutMs / 1000.0)
-                          .arg(op->lastStatus)));
+        op->done(
+            fail(QStringLiteral("%1: the operation did not finish within %2 s (last status: %3)")
+                     .arg(op->label)
+                     .arg(m_poll.timeoutMs / 1000.0)
+                     .arg(op->lastStatus)));
     };
     if (remaining <= 0) {
         timedOut();
@@ -424,8 +469,10 @@ void ArmClient::poll(const std::shared_ptr<Operation> &op)
             op->done(std::move(reply));
             return;
         }
-        const qint64 after = retryAfterMs(reply->header(QByteArrayLiteral("Retry-After")), self->clock()->nowUtc());
-        const qint64 next = after >= 0 ? qMin<qint64>(after, self->m_retry.maxDelayMs) : self->m_poll.defaultIntervalMs;
+        const qint64 after = retryAfterMs(
+            reply->header(QByteArrayLiteral("Retry-After")), self->clock()->nowUtc());
+        const qint64 next = after >= 0 ? qMin<qint64>(after, self->m_retry.maxDelayMs)
+                                       : self->m_poll.defaultIntervalMs;
         if (!viaAsync) {
             // Location: 202 while running; any other success is the operation's result.
             if (reply->status == 202) {
@@ -441,11 +488,14 @@ void ArmClient::poll(const std::shared_ptr<Operation> &op)
         if (status.compare(u"Succeeded", Qt::CaseInsensitive) == 0) {
             op->last = *reply;
             self->finalGet(op);
-        } else if (status.compare(u"Failed", Qt::CaseInsensitive) == 0 || status.compare(u"Canceled", Qt::CaseInsensitive) == 0
-                   || status.compare(u"Cancelled", Qt::CaseInsensitive) == 0) {
-            const QString text = codeMessageText(codeAndMessage(reply->body.value(QStringLiteral("error")).toObject()));
+        } else if (status.compare(u"Failed", Qt::CaseInsensitive) == 0
+            || status.compare(u"Canceled", Qt::CaseInsensitive) == 0
+            || status.compare(u"Cancelled", Qt::CaseInsensitive) == 0) {
+            const QString text = codeMessageText(
+                codeAndMessage(reply->body.value(QStringLiteral("error")).toObject()));
             op->done(fail(QStringLiteral("%1: the operation ended %2%3")
-                              .arg(op->label, status, text.isEmpty() ? QString() : QStringLiteral(": ") + text)));
+                              .arg(op->label, status,
+                                  text.isEmpty() ? QString() : QStringLiteral(": ") + text)));
         } else {
             self->pollLater(op, next);
         }

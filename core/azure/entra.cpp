@@ -33,7 +33,8 @@ QByteArray formBody(const QList<std::pair<QString, QByteArray>> &form)
     for (const auto &[key, value] : form) {
         if (!body.isEmpty())
             body += '&';
-        body += QUrl::toPercentEncoding(key) + '=' + QUrl::toPercentEncoding(QString::fromUtf8(value));
+        body += QUrl::toPercentEncoding(key) + '='
+            + QUrl::toPercentEncoding(QString::fromUtf8(value));
     }
     return body;
 }
@@ -44,7 +45,8 @@ QString scrubbed(QString text, const QByteArrayList &secrets)
     for (const QByteArray &s : secrets) {
         if (s.size() >= 4) {
             text.replace(QString::fromUtf8(s), QStringLiteral("***"));
-            text.replace(QString::fromUtf8(QUrl::toPercentEncoding(QString::fromUtf8(s))), QStringLiteral("***"));
+            text.replace(QString::fromUtf8(QUrl::toPercentEncoding(QString::fromUtf8(s))),
+                QStringLiteral("***"));
         }
     }
     return text;
@@ -81,7 +83,8 @@ std::optional<qint64> seconds(const QJsonValue &v)
 Result<QByteArray> base64Url(const QByteArray &part)
 {
     const auto decoded = QByteArray::fromBase64Encoding(part,
-        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals | QByteArray::AbortOnBase64DecodingErrors);
+        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
+            | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return fail(QStringLiteral("not base64url"));
     return decoded.decoded;
@@ -104,7 +107,8 @@ bool AccessToken::validAt(const QDateTime &now, int marginSeconds) const
     return !token.isEmpty() && expiresOn.isValid() && now.addSecs(marginSeconds) < expiresOn;
 }
 
-EntraSettings entraSettings(const AzureSettings &azure, const QList<QSslCertificate> &caCertificates)
+EntraSettings entraSettings(
+    const AzureSettings &azure, const QList<QSslCertificate> &caCertificates)
 {
     EntraSettings s;
     s.authority = azure.authority;
@@ -155,11 +159,12 @@ struct EntraTokenClient::DevicePoll : public QObject
     }
 };
 
-EntraTokenClient::EntraTokenClient(QNetworkAccessManager *network, const EntraSettings &settings, QObject *parent)
+EntraTokenClient::EntraTokenClient(
+    QNetworkAccessManager *network, const EntraSettings &settings, QObject *parent)
     : QObject(parent)
     , m_network(network)
     , m_settings(settings)
-{}
+{ }
 
 const Clock *EntraTokenClient::clock() const
 {
@@ -168,82 +173,95 @@ const Clock *EntraTokenClient::clock() const
 
 QString EntraTokenClient::prefix(const QString &what, const QUrl &url) const
 {
-    return QStringLiteral("Entra ID %1 for %2 at %3").arg(what, m_settings.clientId, log::redactedUrl(url));
+    return QStringLiteral("Entra ID %1 for %2 at %3")
+        .arg(what, m_settings.clientId, log::redactedUrl(url));
 }
 
-void EntraTokenClient::requestToken(const QList<std::pair<QString, QByteArray>> &form, const QString &scope,
-    const QByteArrayList &secrets, OutcomeCallback done)
+void EntraTokenClient::requestToken(const QList<std::pair<QString, QByteArray>> &form,
+    const QString &scope, const QByteArrayList &secrets, OutcomeCallback done)
 {
     const QUrl url = m_settings.tokenUrl();
     HttpRequestSpec spec;
     spec.method = QByteArrayLiteral("POST");
     spec.url = url;
-    spec.headers = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/x-www-form-urlencoded")},
-                    {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
+    spec.headers = { { QByteArrayLiteral("Content-Type"),
+                         QByteArrayLiteral("application/x-www-form-urlencoded") },
+        { QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json") } };
     spec.body = formBody(form);
     spec.timeoutMs = m_settings.timeoutMs;
     spec.maxReplyBytes = 1024 * 1024;
     spec.caCertificates = m_settings.caCertificates;
     const QString what = prefix(QStringLiteral("token request"), url);
-    HttpExchange::run(m_network, spec, this, [this, done, what, scope, secrets](Result<HttpReply> reply) {
-        Outcome out;
-        if (!reply) {
-            out.message = what + QStringLiteral(": ") + scrubbed(reply.error(), secrets);
+    HttpExchange::run(
+        m_network, spec, this, [this, done, what, scope, secrets](Result<HttpReply> reply) {
+            Outcome out;
+            if (!reply) {
+                out.message = what + QStringLiteral(": ") + scrubbed(reply.error(), secrets);
+                done(out);
+                return;
+            }
+            QJsonParseError parseError;
+            const QJsonDocument doc = QJsonDocument::fromJson(reply->body, &parseError);
+            const QJsonObject json = doc.object();
+            if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+                out.message
+                    = QStringLiteral("%1: HTTP %2, not an OAuth answer: %3")
+                          .arg(what)
+                          .arg(reply->status)
+                          .arg(reply->body.isEmpty() ? QStringLiteral("(empty body)")
+                                                     : scrubbed(bodyStart(reply->body), secrets));
+                done(out);
+                return;
+            }
+            if (json.contains(QStringLiteral("error"))) {
+                out.errorCode = json.value(QStringLiteral("error")).toString();
+                const QString description
+                    = firstLine(json.value(QStringLiteral("error_description")).toString());
+                out.message = scrubbed(what + QStringLiteral(": ") + out.errorCode
+                        + (description.isEmpty() ? QString() : QStringLiteral(": ") + description),
+                    secrets);
+                done(out);
+                return;
+            }
+            if (reply->status < 200 || reply->status > 299) {
+                out.message = QStringLiteral("%1: HTTP %2 without an OAuth error")
+                                  .arg(what)
+                                  .arg(reply->status);
+                done(out);
+                return;
+            }
+            AccessToken token;
+            token.token = json.value(QStringLiteral("access_token")).toString().toUtf8();
+            const std::optional<qint64> expiresIn
+                = seconds(json.value(QStringLiteral("expires_in")));
+            if (token.token.isEmpty() || !expiresIn || *expiresIn <= 0) {
+                out.message = what
+                    + QStringLiteral(
+                        ": the answer holds no access_token with a positive expires_in");
+                done(out);
+                return;
+            }
+            token.expiresOn = clock()->nowUtc().addSecs(*expiresIn);
+            token.scope = scope;
+            token.refreshToken = json.value(QStringLiteral("refresh_token")).toString().toUtf8();
+            token.idToken = json.value(QStringLiteral("id_token")).toString().toUtf8();
+            // An opaque (non-JWT) access token is legitimate: its claims are simply unknown.
+            if (const auto claims
+                = decodeJwtPayload(token.idToken.isEmpty() ? token.token : token.idToken))
+                token.claims = *claims;
+            out.token = std::move(token);
             done(out);
-            return;
-        }
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(reply->body, &parseError);
-        const QJsonObject json = doc.object();
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            out.message = QStringLiteral("%1: HTTP %2, not an OAuth answer: %3")
-                              .arg(what)
-                              .arg(reply->status)
-                              .arg(reply->body.isEmpty() ? QStringLiteral("(empty body)") : scrubbed(bodyStart(reply->body), secrets));
-            done(out);
-            return;
-        }
-        if (json.contains(QStringLiteral("error"))) {
-            out.errorCode = json.value(QStringLiteral("error")).toString();
-            const QString description = firstLine(json.value(QStringLiteral("error_description")).toString());
-            out.message = scrubbed(what + QStringLiteral(": ") + out.errorCode
-                                       + (description.isEmpty() ? QString() : QStringLiteral(": ") + description),
-                secrets);
-            done(out);
-            return;
-        }
-        if (reply->status < 200 || reply->status > 299) {
-            out.message = QStringLiteral("%1: HTTP %2 without an OAuth error").arg(what).arg(reply->status);
-            done(out);
-            return;
-        }
-        AccessToken token;
-        token.token = json.value(QStringLiteral("access_token")).toString().toUtf8();
-        const std::optional<qint64> expiresIn = seconds(json.value(QStringLiteral("expires_in")));
-        if (token.token.isEmpty() || !expiresIn || *expiresIn <= 0) {
-            out.message = what + QStringLiteral(": the answer holds no access_token with a positive expires_in");
-            done(out);
-            return;
-        }
-        token.expiresOn = clock()->nowUtc().addSecs(*expiresIn);
-        token.scope = scope;
-        token.refreshToken = json.value(QStringLiteral("refresh_token")).toString().toUtf8();
-        token.idToken = json.value(QStringLiteral("id_token")).toString().toUtf8();
-        // An opaque (non-JWT) access token is legitimate: its claims are simply unknown.
-        if (const auto claims = decodeJwtPayload(token.idToken.isEmpty() ? token.token : token.idToken))
-            token.claims = *claims;
-        out.token = std::move(token);
-        done(out);
-    });
+        });
 }
 
-void EntraTokenClient::clientCredentials(const QByteArray &clientSecret, const QString &scope, TokenCallback done)
+void EntraTokenClient::clientCredentials(
+    const QByteArray &clientSecret, const QString &scope, TokenCallback done)
 {
-    requestToken({{QStringLiteral("client_id"), m_settings.clientId.toUtf8()},
-                  {QStringLiteral("client_secret"), clientSecret},
-                  {QStringLiteral("scope"), scope.toUtf8()},
-                  {QStringLiteral("grant_type"), QByteArrayLiteral("client_credentials")}},
-        scope, {clientSecret}, [done](const Outcome &out) {
+    requestToken({ { QStringLiteral("client_id"), m_settings.clientId.toUtf8() },
+                     { QStringLiteral("client_secret"), clientSecret },
+                     { QStringLiteral("scope"), scope.toUtf8() },
+                     { QStringLiteral("grant_type"), QByteArrayLiteral("client_credentials") } },
+        scope, { clientSecret }, [done](const Outcome &out) {
             if (out.token)
                 done(*out.token);
             else
@@ -251,13 +269,14 @@ void EntraTokenClient::clientCredentials(const QByteArray &clientSecret, const Q
         });
 }
 
-void EntraTokenClient::refresh(const QByteArray &refreshToken, const QString &scope, TokenCallback done)
+void EntraTokenClient::refresh(
+    const QByteArray &refreshToken, const QString &scope, TokenCallback done)
 {
-    requestToken({{QStringLiteral("client_id"), m_settings.clientId.toUtf8()},
-                  {QStringLiteral("grant_type"), QByteArrayLiteral("refresh_token")},
-                  {QStringLiteral("refresh_token"), refreshToken},
-                  {QStringLiteral("scope"), scope.toUtf8()}},
-        scope, {refreshToken}, [done](const Outcome &out) {
+    requestToken({ { QStringLiteral("client_id"), m_settings.clientId.toUtf8() },
+                     { QStringLiteral("grant_type"), QByteArrayLiteral("refresh_token") },
+                     { QStringLiteral("refresh_token"), refreshToken },
+                     { QStringLiteral("scope"), scope.toUtf8() } },
+        scope, { refreshToken }, [done](const Outcome &out) {
             if (out.token)
                 done(*out.token);
             else
@@ -281,10 +300,12 @@ void EntraTokenClient::deviceCode(const QString &scope, PromptCallback prompt, T
     HttpRequestSpec spec;
     spec.method = QByteArrayLiteral("POST");
     spec.url = url;
-    spec.headers = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/x-www-form-urlencoded")},
-                    {QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")}};
-    spec.body = formBody({{QStringLiteral("client_id"), m_settings.clientId.toUtf8()},
-                          {QStringLiteral("scope"), (scope + QStringLiteral(" openid profile offline_access")).toUtf8()}});
+    spec.headers = { { QByteArrayLiteral("Content-Type"),
+                         QByteArrayLiteral("application/x-www-form-urlencoded") },
+        { QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json") } };
+    spec.body = formBody({ { QStringLiteral("client_id"), m_settings.clientId.toUtf8() },
+        { QStringLiteral("scope"),
+            (scope + QStringLiteral(" openid profile offline_access")).toUtf8() } });
     spec.timeoutMs = m_settings.timeoutMs;
     spec.maxReplyBytes = 1024 * 1024;
     spec.caCertificates = m_settings.caCertificates;
@@ -295,13 +316,14 @@ void EntraTokenClient::deviceCode(const QString &scope, PromptCallback prompt, T
         if (!guard || guard->answered)
             return;
         if (clock()->elapsedMs() >= guard->expiresAtMs) {
-            guard->answer(fail(signIn + QStringLiteral(": the code expired before sign-in finished")));
+            guard->answer(
+                fail(signIn + QStringLiteral(": the code expired before sign-in finished")));
             return;
         }
-        requestToken({{QStringLiteral("grant_type"), kDeviceCodeGrant.toUtf8()},
-                      {QStringLiteral("client_id"), m_settings.clientId.toUtf8()},
-                      {QStringLiteral("device_code"), guard->deviceCode}},
-            guard->scope, {guard->deviceCode}, [guard, signIn](const Outcome &out) {
+        requestToken({ { QStringLiteral("grant_type"), kDeviceCodeGrant.toUtf8() },
+                         { QStringLiteral("client_id"), m_settings.clientId.toUtf8() },
+                         { QStringLiteral("device_code"), guard->deviceCode } },
+            guard->scope, { guard->deviceCode }, [guard, signIn](const Outcome &out) {
                 if (!guard || guard->answered)
                     return;
                 if (out.token) {
@@ -314,9 +336,12 @@ void EntraTokenClient::deviceCode(const QString &scope, PromptCallback prompt, T
                 } else if (out.errorCode == u"authorization_declined") {
                     guard->answer(fail(signIn + QStringLiteral(": the sign-in was declined")));
                 } else if (out.errorCode == u"expired_token") {
-                    guard->answer(fail(signIn + QStringLiteral(": the code expired before sign-in finished")));
+                    guard->answer(fail(
+                        signIn + QStringLiteral(": the code expired before sign-in finished")));
                 } else if (out.errorCode == u"bad_verification_code") {
-                    guard->answer(fail(signIn + QStringLiteral(": Entra ID did not recognise the device code (bad_verification_code)")));
+                    guard->answer(fail(signIn
+                        + QStringLiteral(": Entra ID did not recognise the device code "
+                                         "(bad_verification_code)")));
                 } else {
                     guard->answer(fail(out.message));
                 }
@@ -337,29 +362,34 @@ void EntraTokenClient::deviceCode(const QString &scope, PromptCallback prompt, T
             guard->answer(fail(QStringLiteral("%1: HTTP %2, not an OAuth answer: %3")
                                    .arg(what)
                                    .arg(reply->status)
-                                   .arg(reply->body.isEmpty() ? QStringLiteral("(empty body)") : bodyStart(reply->body))));
+                                   .arg(reply->body.isEmpty() ? QStringLiteral("(empty body)")
+                                                              : bodyStart(reply->body))));
             return;
         }
         if (json.contains(QStringLiteral("error")) || reply->status < 200 || reply->status > 299) {
             const QString code = json.value(QStringLiteral("error")).toString();
-            const QString description = firstLine(json.value(QStringLiteral("error_description")).toString());
+            const QString description
+                = firstLine(json.value(QStringLiteral("error_description")).toString());
             guard->answer(fail(what + QStringLiteral(": ")
-                               + (code.isEmpty() ? QStringLiteral("HTTP %1").arg(reply->status) : code)
-                               + (description.isEmpty() ? QString() : QStringLiteral(": ") + description)));
+                + (code.isEmpty() ? QStringLiteral("HTTP %1").arg(reply->status) : code)
+                + (description.isEmpty() ? QString() : QStringLiteral(": ") + description)));
             return;
         }
         DeviceCodePrompt p;
         p.userCode = json.value(QStringLiteral("user_code")).toString();
         guard->deviceCode = json.value(QStringLiteral("device_code")).toString().toUtf8();
         // v1.0 endpoints say verification_url; v2.0 says verification_uri.
-        p.verificationUri = QUrl(json.value(QStringLiteral("verification_uri"))
-                                     .toString(json.value(QStringLiteral("verification_url")).toString()));
+        p.verificationUri
+            = QUrl(json.value(QStringLiteral("verification_uri"))
+                       .toString(json.value(QStringLiteral("verification_url")).toString()));
         p.message = json.value(QStringLiteral("message")).toString();
         const std::optional<qint64> expiresIn = seconds(json.value(QStringLiteral("expires_in")));
         const std::optional<qint64> interval = seconds(json.value(QStringLiteral("interval")));
         if (p.userCode.isEmpty() || guard->deviceCode.isEmpty() || !p.verificationUri.isValid()
             || p.verificationUri.isEmpty() || !expiresIn || *expiresIn <= 0) {
-            guard->answer(fail(what + QStringLiteral(": the answer lacks user_code, device_code, verification_uri or expires_in")));
+            guard->answer(fail(what
+                + QStringLiteral(
+                    ": the answer lacks user_code, device_code, verification_uri or expires_in")));
             return;
         }
         p.intervalSeconds = interval && *interval > 0 ? int(qMin<qint64>(*interval, 300)) : 5;
@@ -378,7 +408,8 @@ void EntraTokenClient::cancelDeviceCode()
     // m_poll only ever holds a DevicePoll.
     if (auto *poll = static_cast<DevicePoll *>(m_poll.data())) {
         m_poll.clear();
-        poll->answer(fail(QStringLiteral("Entra ID sign-in for %1: cancelled").arg(m_settings.clientId)));
+        poll->answer(
+            fail(QStringLiteral("Entra ID sign-in for %1: cancelled").arg(m_settings.clientId)));
     }
 }
 
@@ -392,7 +423,7 @@ EntraTokenSource::EntraTokenSource(QNetworkAccessManager *network, SecretStore *
     , m_secrets(secrets)
     , m_client(new EntraTokenClient(network, settings, this))
     , m_settings(settings)
-{}
+{ }
 
 void EntraTokenSource::setClock(const Clock *clock)
 {
@@ -402,7 +433,8 @@ void EntraTokenSource::setClock(const Clock *clock)
 
 QString EntraTokenSource::keychainEntry(const QString &scope) const
 {
-    return QStringLiteral("entra-token/%1/%2/%3").arg(m_settings.tenantId, m_settings.clientId, scope);
+    return QStringLiteral("entra-token/%1/%2/%3")
+        .arg(m_settings.tenantId, m_settings.clientId, scope);
 }
 
 void EntraTokenSource::token(const QString &scope, Callback done)
@@ -410,7 +442,8 @@ void EntraTokenSource::token(const QString &scope, Callback done)
     const Clock *clock = m_clock ? m_clock : Clock::system();
     const auto cached = m_cache.constFind(scope);
     if (cached != m_cache.constEnd() && cached->validAt(clock->nowUtc(), kSourceMarginSeconds)) {
-        QTimer::singleShot(0, this, [done = std::move(done), token = cached->token] { done(token); });
+        QTimer::singleShot(
+            0, this, [done = std::move(done), token = cached->token] { done(token); });
         return;
     }
     QList<Callback> &waiting = m_waiting[scope];
@@ -423,9 +456,11 @@ void EntraTokenSource::fetch(const QString &scope)
 {
     if (!m_settings.clientSecret) {
         QTimer::singleShot(0, this, [this, scope] {
-            finish(scope, fail(QStringLiteral("Entra ID tokens for %1 need an app credential: set the profile's "
-                                              "azure.clientSecret (a keychain, env or file reference)")
-                                   .arg(m_settings.clientId)));
+            finish(scope,
+                fail(QStringLiteral(
+                    "Entra ID tokens for %1 need an app credential: set the profile's "
+                    "azure.clientSecret (a keychain, env or file reference)")
+                         .arg(m_settings.clientId)));
         });
         return;
     }
@@ -435,26 +470,29 @@ void EntraTokenSource::fetch(const QString &scope)
     }
     QPointer<EntraTokenSource> self(this);
     const QString entry = keychainEntry(scope);
-    m_secrets->read(SecretRef{SecretRef::Source::Keychain, entry}, [self, scope, entry](Result<QByteArray> value) {
-        if (!self)
-            return;
-        if (value) {
-            const QJsonObject json = QJsonDocument::fromJson(*value).object();
-            AccessToken t;
-            t.token = json.value(QStringLiteral("token")).toString().toUtf8();
-            t.expiresOn = QDateTime::fromString(json.value(QStringLiteral("expiresOn")).toString(), Qt::ISODateWithMs);
-            t.scope = scope;
-            const Clock *clock = self->m_clock ? self->m_clock : Clock::system();
-            if (t.validAt(clock->nowUtc(), kSourceMarginSeconds)) {
-                self->m_cache.insert(scope, t);
-                self->finish(scope, t);
+    m_secrets->read(SecretRef { SecretRef::Source::Keychain, entry },
+        [self, scope, entry](Result<QByteArray> value) {
+            if (!self)
                 return;
+            if (value) {
+                const QJsonObject json = QJsonDocument::fromJson(*value).object();
+                AccessToken t;
+                t.token = json.value(QStringLiteral("token")).toString().toUtf8();
+                t.expiresOn = QDateTime::fromString(
+                    json.value(QStringLiteral("expiresOn")).toString(), Qt::ISODateWithMs);
+                t.scope = scope;
+                const Clock *clock = self->m_clock ? self->m_clock : Clock::system();
+                if (t.validAt(clock->nowUtc(), kSourceMarginSeconds)) {
+                    self->m_cache.insert(scope, t);
+                    self->finish(scope, t);
+                    return;
+                }
+            } else if (!value.error().contains(QStringLiteral("no such entry"))) {
+                log::get("entra")->warn(
+                    "token cache: {} (asking Entra ID instead)", value.error().toStdString());
             }
-        } else if (!value.error().contains(QStringLiteral("no such entry"))) {
-            log::get("entra")->warn("token cache: {} (asking Entra ID instead)", value.error().toStdString());
-        }
-        self->askEntra(scope);
-    });
+            self->askEntra(scope);
+        });
 }
 
 void EntraTokenSource::askEntra(const QString &scope)
@@ -468,15 +506,19 @@ void EntraTokenSource::askEntra(const QString &scope)
                 return;
             if (token) {
                 self->m_cache.insert(scope, *token);
-                log::get("entra")->debug("token for {} scope {} until {}", self->m_settings.clientId.toStdString(),
-                    scope.toStdString(), token->expiresOn.toString(Qt::ISODate).toStdString());
+                log::get("entra")->debug("token for {} scope {} until {}",
+                    self->m_settings.clientId.toStdString(), scope.toStdString(),
+                    token->expiresOn.toString(Qt::ISODate).toStdString());
                 if (self->m_keychainCache && self->m_secrets) {
-                    const QJsonObject json{{QStringLiteral("token"), QString::fromUtf8(token->token)},
-                                           {QStringLiteral("expiresOn"), token->expiresOn.toUTC().toString(Qt::ISODateWithMs)}};
-                    self->m_secrets->writeKeychain(self->keychainEntry(scope), QJsonDocument(json).toJson(QJsonDocument::Compact),
-                        [](Result<void> ok) {
+                    const QJsonObject json { { QStringLiteral("token"),
+                                                 QString::fromUtf8(token->token) },
+                        { QStringLiteral("expiresOn"),
+                            token->expiresOn.toUTC().toString(Qt::ISODateWithMs) } };
+                    self->m_secrets->writeKeychain(self->keychainEntry(scope),
+                        QJsonDocument(json).toJson(QJsonDocument::Compact), [](Result<void> ok) {
                             if (!ok)
-                                log::get("entra")->warn("token cache: {} (tokens stay in memory)", ok.error().toStdString());
+                                log::get("entra")->warn("token cache: {} (tokens stay in memory)",
+                                    ok.error().toStdString());
                         });
                 }
             }
@@ -489,7 +531,9 @@ void EntraTokenSource::askEntra(const QString &scope)
     }
     if (!m_secrets) {
         QTimer::singleShot(0, this, [this, scope] {
-            finish(scope, fail(QStringLiteral("Entra ID app credential (%1): no secret store").arg(m_settings.clientSecret->describe())));
+            finish(scope,
+                fail(QStringLiteral("Entra ID app credential (%1): no secret store")
+                         .arg(m_settings.clientSecret->describe())));
         });
         return;
     }
@@ -497,7 +541,8 @@ void EntraTokenSource::askEntra(const QString &scope)
         if (!self)
             return;
         if (!secret) {
-            self->finish(scope, fail(QStringLiteral("Entra ID app credential: %1").arg(secret.error())));
+            self->finish(
+                scope, fail(QStringLiteral("Entra ID app credential: %1").arg(secret.error())));
             return;
         }
         self->m_clientSecret = *secret;

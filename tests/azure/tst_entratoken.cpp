@@ -5,8 +5,8 @@
 // in memory, across concurrent calls, against expiry, and through the real keychain.
 // Secrets (client secret, device code, tokens) never appear in an error text.
 
-#include "azure/entra.h"
 #include "asyncwait.h"
+#include "azure/entra.h"
 #include "replayserver.h"
 #include "secrets/secretstore.h"
 #include "testpki.h"
@@ -40,13 +40,16 @@ const char *kSecretVariable = "DR_TEST_ENTRA_CLIENT_SECRET";
 
 QByteArray b64url(const QJsonObject &o)
 {
-    return QJsonDocument(o).toJson(QJsonDocument::Compact).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    return QJsonDocument(o)
+        .toJson(QJsonDocument::Compact)
+        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
 }
 
 QByteArray jwt(const QJsonObject &payload)
 {
-    return b64url({{QStringLiteral("typ"), QStringLiteral("JWT")}, {QStringLiteral("alg"), QStringLiteral("RS256")}}) + '.'
-           + b64url(payload) + QByteArrayLiteral(".c2lnbmF0dXJl");
+    return b64url({ { QStringLiteral("typ"), QStringLiteral("JWT") },
+               { QStringLiteral("alg"), QStringLiteral("RS256") } })
+        + '.' + b64url(payload) + QByteArrayLiteral(".c2lnbmF0dXJl");
 }
 
 ScriptedResponse jsonResponse(int status, const QJsonObject &body)
@@ -59,23 +62,29 @@ ScriptedResponse jsonResponse(int status, const QJsonObject &body)
 
 ScriptedResponse tokenResponse(const QByteArray &accessToken, const QJsonValue &expiresIn = 3599)
 {
-    return jsonResponse(200, {{QStringLiteral("token_type"), QStringLiteral("Bearer")},
-                              {QStringLiteral("expires_in"), expiresIn},
-                              {QStringLiteral("ext_expires_in"), expiresIn},
-                              {QStringLiteral("access_token"), QString::fromLatin1(accessToken)}});
+    return jsonResponse(200,
+        { { QStringLiteral("token_type"), QStringLiteral("Bearer") },
+            { QStringLiteral("expires_in"), expiresIn },
+            { QStringLiteral("ext_expires_in"), expiresIn },
+            { QStringLiteral("access_token"), QString::fromLatin1(accessToken) } });
 }
 
 // The documented AAD error shape: error, error_description (with trace lines), error_codes...
 ScriptedResponse aadError(int status, const QString &error, const QString &description, int code)
 {
-    return jsonResponse(status, {{QStringLiteral("error"), error},
-                                 {QStringLiteral("error_description"),
-                                     QString(description + QStringLiteral("\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: "
-                                                                  "aaaa0000-bb11-2222-33cc-444444dddddd\r\nTimestamp: 2026-01-01 00:00:00Z"))},
-                                 {QStringLiteral("error_codes"), QJsonArray{code}},
-                                 {QStringLiteral("timestamp"), QStringLiteral("2026-01-01 00:00:00Z")},
-                                 {QStringLiteral("trace_id"), QStringLiteral("0000aaaa-11bb-cccc-dd22-eeeeee333333")},
-                                 {QStringLiteral("correlation_id"), QStringLiteral("aaaa0000-bb11-2222-33cc-444444dddddd")}});
+    return jsonResponse(status,
+        { { QStringLiteral("error"), error },
+            { QStringLiteral("error_description"),
+                QString(description
+                    + QStringLiteral(
+                        "\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: "
+                        "aaaa0000-bb11-2222-33cc-444444dddddd\r\nTimestamp: 2026-01-01 "
+                        "00:00:00Z")) },
+            { QStringLiteral("error_codes"), QJsonArray { code } },
+            { QStringLiteral("timestamp"), QStringLiteral("2026-01-01 00:00:00Z") },
+            { QStringLiteral("trace_id"), QStringLiteral("0000aaaa-11bb-cccc-dd22-eeeeee333333") },
+            { QStringLiteral("correlation_id"),
+                QStringLiteral("aaaa0000-bb11-2222-33cc-444444dddddd") } });
 }
 
 QUrlQuery form(const RecordedRequest &req)
@@ -147,7 +156,7 @@ void tst_EntraToken::initTestCase()
 void tst_EntraToken::init()
 {
     m_server = new ReplayServer(this);
-    m_server->setTls({m_leaf.certificate()}, m_leaf.key());
+    m_server->setTls({ m_leaf.certificate() }, m_leaf.key());
     QVERIFY(m_server->listen());
     m_network->clearConnectionCache();
 }
@@ -173,7 +182,9 @@ void tst_EntraToken::cleanupTestCase()
     QVERIFY(!m_errors.isEmpty());
     for (const QString &e : std::as_const(m_errors)) {
         QVERIFY2(!e.contains(QString::fromLatin1(kSecret)), qPrintable(e));
-        QVERIFY2(!e.contains(QString::fromLatin1(QUrl::toPercentEncoding(QString::fromLatin1(kSecret)))), qPrintable(e));
+        QVERIFY2(
+            !e.contains(QString::fromLatin1(QUrl::toPercentEncoding(QString::fromLatin1(kSecret)))),
+            qPrintable(e));
         QVERIFY2(!e.contains(QString::fromLatin1(kDeviceCode)), qPrintable(e));
         QVERIFY2(!e.contains(QStringLiteral("token-value")), qPrintable(e));
     }
@@ -185,7 +196,7 @@ EntraSettings tst_EntraToken::settings() const
     s.authority = m_server->url(QStringLiteral("/"));
     s.tenantId = kTenant;
     s.clientId = kClient;
-    s.clientSecret = SecretRef{SecretRef::Source::Env, QString::fromLatin1(kSecretVariable)};
+    s.clientSecret = SecretRef { SecretRef::Source::Env, QString::fromLatin1(kSecretVariable) };
     s.caCertificates = m_ca;
     s.timeoutMs = 5000;
     return s;
@@ -200,34 +211,43 @@ void tst_EntraToken::urls()
 {
     EntraSettings s;
     s.tenantId = QStringLiteral("t1");
-    QCOMPARE(s.tokenUrl(), QUrl(QStringLiteral("https://login.microsoftonline.com/t1/oauth2/v2.0/token")));
-    QCOMPARE(s.deviceCodeUrl(), QUrl(QStringLiteral("https://login.microsoftonline.com/t1/oauth2/v2.0/devicecode")));
+    QCOMPARE(s.tokenUrl(),
+        QUrl(QStringLiteral("https://login.microsoftonline.com/t1/oauth2/v2.0/token")));
+    QCOMPARE(s.deviceCodeUrl(),
+        QUrl(QStringLiteral("https://login.microsoftonline.com/t1/oauth2/v2.0/devicecode")));
     s.authority = QUrl(QStringLiteral("https://login.microsoftonline.us/"));
-    QCOMPARE(s.tokenUrl(), QUrl(QStringLiteral("https://login.microsoftonline.us/t1/oauth2/v2.0/token")));
+    QCOMPARE(s.tokenUrl(),
+        QUrl(QStringLiteral("https://login.microsoftonline.us/t1/oauth2/v2.0/token")));
 }
 
 void tst_EntraToken::decodeJwt()
 {
-    const QJsonObject payload{{QStringLiteral("roles"), QJsonArray{QStringLiteral("DR.Operator")}}, {QStringLiteral("name"), QStringLiteral("Ada ü")}};
+    const QJsonObject payload { { QStringLiteral("roles"),
+                                    QJsonArray { QStringLiteral("DR.Operator") } },
+        { QStringLiteral("name"), QStringLiteral("Ada ü") } };
     const auto ok = decodeJwtPayload(jwt(payload));
     QVERIFY2(ok.has_value(), qPrintable(errorOf(ok)));
     QCOMPARE(*ok, payload);
     QVERIFY(!decodeJwtPayload("opaque-token-value").has_value());
     QVERIFY(!decodeJwtPayload("a.b").has_value());
     QVERIFY(!decodeJwtPayload("a.!!!.c").has_value());
-    QVERIFY(!decodeJwtPayload("a." + QByteArray("[1,2]").toBase64(QByteArray::Base64UrlEncoding) + ".c").has_value());
+    QVERIFY(
+        !decodeJwtPayload("a." + QByteArray("[1,2]").toBase64(QByteArray::Base64UrlEncoding) + ".c")
+             .has_value());
 }
 
 void tst_EntraToken::clientCredentials()
 {
-    const QJsonObject claims{{QStringLiteral("aud"), QStringLiteral("https://management.azure.com")},
-                             {QStringLiteral("roles"), QJsonArray{QStringLiteral("DR.Admin")}}};
+    const QJsonObject claims { { QStringLiteral("aud"),
+                                   QStringLiteral("https://management.azure.com") },
+        { QStringLiteral("roles"), QJsonArray { QStringLiteral("DR.Admin") } } };
     const QByteArray token = jwt(claims);
     m_server->enqueue(tokenResponse(token));
     ManualClock clock;
     EntraTokenClient *c = client();
     c->setClock(&clock);
-    const auto r = awaitResult<AccessToken>([&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
+    const auto r = awaitResult<AccessToken>(
+        [&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(r.has_value());
     QVERIFY2(r->has_value(), qPrintable(errorOf(*r)));
     QCOMPARE((*r)->token, token);
@@ -244,7 +264,8 @@ void tst_EntraToken::clientCredentials()
     QVERIFY(req.header("Content-Type").startsWith("application/x-www-form-urlencoded"));
     const QUrlQuery f = form(req);
     QCOMPARE(f.queryItemValue(QStringLiteral("client_id")), kClient);
-    QCOMPARE(f.queryItemValue(QStringLiteral("client_secret"), QUrl::FullyDecoded), QString::fromLatin1(kSecret));
+    QCOMPARE(f.queryItemValue(QStringLiteral("client_secret"), QUrl::FullyDecoded),
+        QString::fromLatin1(kSecret));
     QCOMPARE(f.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded), kArmScope);
     QCOMPARE(f.queryItemValue(QStringLiteral("grant_type")), QStringLiteral("client_credentials"));
 }
@@ -256,7 +277,8 @@ void tst_EntraToken::expiresInAsString()
     ManualClock clock;
     EntraTokenClient *c = client();
     c->setClock(&clock);
-    const auto r = awaitResult<AccessToken>([&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
+    const auto r = awaitResult<AccessToken>(
+        [&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(r && r->has_value());
     QCOMPARE((*r)->expiresOn, clock.nowUtc().addSecs(1800));
     QVERIFY((*r)->claims.isEmpty());
@@ -264,16 +286,18 @@ void tst_EntraToken::expiresInAsString()
 
 void tst_EntraToken::idTokenClaimsPreferred()
 {
-    const QJsonObject idClaims{{QStringLiteral("preferred_username"), QStringLiteral("ada@contoso.com")},
-                               {QStringLiteral("roles"), QJsonArray{QStringLiteral("DR.Approver")}}};
-    ScriptedResponse r = tokenResponse(jwt({{QStringLiteral("aud"), QStringLiteral("arm")}}));
+    const QJsonObject idClaims { { QStringLiteral("preferred_username"),
+                                     QStringLiteral("ada@contoso.com") },
+        { QStringLiteral("roles"), QJsonArray { QStringLiteral("DR.Approver") } } };
+    ScriptedResponse r = tokenResponse(jwt({ { QStringLiteral("aud"), QStringLiteral("arm") } }));
     QJsonObject body = QJsonDocument::fromJson(r.body).object();
     body.insert(QStringLiteral("id_token"), QString::fromLatin1(jwt(idClaims)));
     body.insert(QStringLiteral("refresh_token"), QStringLiteral("refresh-token-value"));
     r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     m_server->enqueue(r);
     EntraTokenClient *c = client();
-    const auto t = awaitResult<AccessToken>([&](auto done) { c->refresh("old-refresh-token-value", kArmScope, done); });
+    const auto t = awaitResult<AccessToken>(
+        [&](auto done) { c->refresh("old-refresh-token-value", kArmScope, done); });
     QVERIFY(t && t->has_value());
     QCOMPARE((*t)->claims, idClaims);
     QCOMPARE((*t)->refreshToken, QByteArrayLiteral("refresh-token-value"));
@@ -289,34 +313,50 @@ void tst_EntraToken::errors_data()
     QTest::newRow("invalid_client")
         << 401
         << aadError(401, QStringLiteral("invalid_client"),
-               QStringLiteral("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '6731de76-14a6-49ae-97bc-6eba6914391e'."),
+               QStringLiteral(
+                   "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in "
+                   "the request is the client secret value, not the client secret ID, for a secret "
+                   "added to app '6731de76-14a6-49ae-97bc-6eba6914391e'."),
                7000215)
                .body
-        << QStringLiteral(": invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent")
+        << QStringLiteral(": invalid_client: AADSTS7000215: Invalid client secret provided. Ensure "
+                          "the secret being sent")
         << QStringLiteral("Trace ID");
     QTest::newRow("invalid_scope")
         << 400
         << aadError(400, QStringLiteral("invalid_scope"),
-               QStringLiteral("AADSTS70011: The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid."),
+               QStringLiteral(
+                   "AADSTS70011: The provided request must include a 'scope' input parameter. The "
+                   "provided value for the input parameter 'scope' is not valid."),
                70011)
                .body
-        << QStringLiteral(": invalid_scope: AADSTS70011: The provided request must include a 'scope' input parameter.")
+        << QStringLiteral(": invalid_scope: AADSTS70011: The provided request must include a "
+                          "'scope' input parameter.")
         << QStringLiteral("Correlation ID");
     QTest::newRow("unauthorized_client")
         << 400
         << aadError(400, QStringLiteral("unauthorized_client"),
-               QStringLiteral("AADSTS700016: Application with identifier '6731de76-14a6-49ae-97bc-6eba6914391e' was not found in the directory 'Contoso'."),
+               QStringLiteral("AADSTS700016: Application with identifier "
+                              "'6731de76-14a6-49ae-97bc-6eba6914391e' was not found in the "
+                              "directory 'Contoso'."),
                700016)
                .body
         << QStringLiteral(": unauthorized_client: AADSTS700016: Application with identifier")
         << QStringLiteral("Timestamp");
-    QTest::newRow("html 500") << 500 << QByteArray("<html><head><title>Service unavailable</title></head><body>Sorry</body></html>")
-                              << QStringLiteral(": HTTP 500, not an OAuth answer: <html><head><title>Service unavailable") << QString();
-    QTest::newRow("malformed") << 200 << QByteArray("{\"access_token\": \"tok") << QStringLiteral(": HTTP 200, not an OAuth answer")
+    QTest::newRow("html 500")
+        << 500
+        << QByteArray(
+               "<html><head><title>Service unavailable</title></head><body>Sorry</body></html>")
+        << QStringLiteral(": HTTP 500, not an OAuth answer: <html><head><title>Service unavailable")
+        << QString();
+    QTest::newRow("malformed") << 200 << QByteArray("{\"access_token\": \"tok")
+                               << QStringLiteral(": HTTP 200, not an OAuth answer") << QString();
+    QTest::newRow("no access_token")
+        << 200 << QByteArray("{\"token_type\":\"Bearer\",\"expires_in\":3599}")
+        << QStringLiteral("no access_token") << QString();
+    QTest::newRow("empty 503") << 503 << QByteArray()
+                               << QStringLiteral(": HTTP 503, not an OAuth answer: (empty body)")
                                << QString();
-    QTest::newRow("no access_token") << 200 << QByteArray("{\"token_type\":\"Bearer\",\"expires_in\":3599}")
-                                     << QStringLiteral("no access_token") << QString();
-    QTest::newRow("empty 503") << 503 << QByteArray() << QStringLiteral(": HTTP 503, not an OAuth answer: (empty body)") << QString();
 }
 
 void tst_EntraToken::errors()
@@ -329,14 +369,16 @@ void tst_EntraToken::errors()
     r.status = status;
     r.body = body;
     if (body.startsWith('<'))
-        r.headers = {{"Content-Type", "text/html"}};
+        r.headers = { { "Content-Type", "text/html" } };
     m_server->enqueue(r);
     EntraTokenClient *c = client();
-    const auto t = awaitResult<AccessToken>([&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
+    const auto t = awaitResult<AccessToken>(
+        [&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(t.has_value());
     QVERIFY(!t->has_value());
     note(t->error());
-    const QString prefix = QStringLiteral("Entra ID token request for %1 at %2").arg(kClient, settings().tokenUrl().toString());
+    const QString prefix = QStringLiteral("Entra ID token request for %1 at %2")
+                               .arg(kClient, settings().tokenUrl().toString());
     QVERIFY2(t->error().startsWith(prefix), qPrintable(errorOf(*t)));
     QVERIFY2(t->error().contains(expected), qPrintable(errorOf(*t)));
     if (!absent.isEmpty())
@@ -349,16 +391,20 @@ void tst_EntraToken::echoedSecretScrubbed()
     m_server->setHandler([](const RecordedRequest &req) -> std::optional<ScriptedResponse> {
         ScriptedResponse r;
         r.status = 400;
-        r.headers = {{"Content-Type", "text/plain"}};
+        r.headers = { { "Content-Type", "text/plain" } };
         r.body = "bad request: " + req.body;
         return r;
     });
     EntraTokenClient *c = client();
-    const auto t = awaitResult<AccessToken>([&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
+    const auto t = awaitResult<AccessToken>(
+        [&](auto done) { c->clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(t && !t->has_value());
     note(t->error());
-    QVERIFY2(t->error().contains(QStringLiteral("bad request: client_id=")), qPrintable(errorOf(*t)));
-    QVERIFY2(!t->error().contains(QString::fromLatin1(QUrl::toPercentEncoding(QString::fromLatin1(kSecret)))), qPrintable(errorOf(*t)));
+    QVERIFY2(
+        t->error().contains(QStringLiteral("bad request: client_id=")), qPrintable(errorOf(*t)));
+    QVERIFY2(!t->error().contains(
+                 QString::fromLatin1(QUrl::toPercentEncoding(QString::fromLatin1(kSecret)))),
+        qPrintable(errorOf(*t)));
 }
 
 void tst_EntraToken::deadPort()
@@ -374,7 +420,8 @@ void tst_EntraToken::deadPort()
     EntraTokenClient c(m_network, s);
     QElapsedTimer t;
     t.start();
-    const auto r = awaitResult<AccessToken>([&](auto done) { c.clientCredentials(kSecret, kArmScope, done); });
+    const auto r = awaitResult<AccessToken>(
+        [&](auto done) { c.clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(r.has_value());
     QVERIFY(!r->has_value());
     note(r->error());
@@ -392,34 +439,42 @@ void tst_EntraToken::slowServer()
     EntraTokenClient c(m_network, s);
     QElapsedTimer t;
     t.start();
-    const auto r = awaitResult<AccessToken>([&](auto done) { c.clientCredentials(kSecret, kArmScope, done); });
+    const auto r = awaitResult<AccessToken>(
+        [&](auto done) { c.clientCredentials(kSecret, kArmScope, done); });
     QVERIFY(r.has_value());
     QVERIFY(!r->has_value());
     note(r->error());
-    QVERIFY2(r->error().contains(QStringLiteral("timed out after 500 ms")), qPrintable(errorOf(*r)));
+    QVERIFY2(
+        r->error().contains(QStringLiteral("timed out after 500 ms")), qPrintable(errorOf(*r)));
     QVERIFY(t.elapsed() < 2500);
 }
 
 namespace {
 // A device code endpoint, and a token endpoint answering `answers` in turn to the polls (with
 // the time of each poll).
-void serveDeviceCode(ReplayServer *server, int interval, int expiresIn, QList<ScriptedResponse> answers, QList<qint64> *pollTimes,
-    std::shared_ptr<QElapsedTimer> clock)
+void serveDeviceCode(ReplayServer *server, int interval, int expiresIn,
+    QList<ScriptedResponse> answers, QList<qint64> *pollTimes, std::shared_ptr<QElapsedTimer> clock)
 {
     server->setHandler([=](const RecordedRequest &req) mutable -> std::optional<ScriptedResponse> {
         if (req.path.endsWith(u"/devicecode")) {
-            return jsonResponse(200, {{QStringLiteral("user_code"), QStringLiteral("GCQWE4UTY")},
-                                      {QStringLiteral("device_code"), QString::fromLatin1(kDeviceCode)},
-                                      {QStringLiteral("verification_uri"), QStringLiteral("https://microsoft.com/devicelogin")},
-                                      {QStringLiteral("expires_in"), expiresIn},
-                                      {QStringLiteral("interval"), interval},
-                                      {QStringLiteral("message"), QStringLiteral("To sign in, use a web browser to open the page "
-                                                                                 "https://microsoft.com/devicelogin and enter the code "
-                                                                                 "GCQWE4UTY to authenticate.")}});
+            return jsonResponse(200,
+                { { QStringLiteral("user_code"), QStringLiteral("GCQWE4UTY") },
+                    { QStringLiteral("device_code"), QString::fromLatin1(kDeviceCode) },
+                    { QStringLiteral("verification_uri"),
+                        QStringLiteral("https://microsoft.com/devicelogin") },
+                    { QStringLiteral("expires_in"), expiresIn },
+                    { QStringLiteral("interval"), interval },
+                    { QStringLiteral("message"),
+                        QStringLiteral("To sign in, use a web browser to open the page "
+                                       "https://microsoft.com/devicelogin and enter the code "
+                                       "GCQWE4UTY to authenticate.") } });
         }
         pollTimes->append(clock->elapsed());
         if (answers.isEmpty())
-            return aadError(400, QStringLiteral("authorization_pending"), QStringLiteral("AADSTS70016: OAuth 2.0 device flow error. Authorization is pending."), 70016);
+            return aadError(400, QStringLiteral("authorization_pending"),
+                QStringLiteral(
+                    "AADSTS70016: OAuth 2.0 device flow error. Authorization is pending."),
+                70016);
         return answers.takeFirst();
     });
 }
@@ -427,7 +482,9 @@ void serveDeviceCode(ReplayServer *server, int interval, int expiresIn, QList<Sc
 ScriptedResponse pending()
 {
     return aadError(400, QStringLiteral("authorization_pending"),
-        QStringLiteral("AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. Continue polling."), 70016);
+        QStringLiteral("AADSTS70016: OAuth 2.0 device flow error. Authorization is pending. "
+                       "Continue polling."),
+        70016);
 }
 } // namespace
 
@@ -436,23 +493,26 @@ void tst_EntraToken::deviceCodePendingThenToken()
     QList<qint64> polls;
     auto elapsed = std::make_shared<QElapsedTimer>();
     elapsed->start();
-    const QJsonObject idClaims{{QStringLiteral("preferred_username"), QStringLiteral("ada@contoso.com")},
-                               {QStringLiteral("roles"), QJsonArray{QStringLiteral("DR.Operator")}}};
+    const QJsonObject idClaims { { QStringLiteral("preferred_username"),
+                                     QStringLiteral("ada@contoso.com") },
+        { QStringLiteral("roles"), QJsonArray { QStringLiteral("DR.Operator") } } };
     ScriptedResponse token = tokenResponse("device-access-token-value");
     QJsonObject body = QJsonDocument::fromJson(token.body).object();
     body.insert(QStringLiteral("id_token"), QString::fromLatin1(jwt(idClaims)));
     body.insert(QStringLiteral("refresh_token"), QStringLiteral("device-refresh-token-value"));
     token.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-    serveDeviceCode(m_server, 1, 900, {pending(), pending(), token}, &polls, elapsed);
+    serveDeviceCode(m_server, 1, 900, { pending(), pending(), token }, &polls, elapsed);
 
     EntraTokenClient *c = client();
     std::optional<DeviceCodePrompt> prompt;
     int answers = 0;
     std::optional<Result<AccessToken>> result;
-    c->deviceCode(kArmScope, [&](const DeviceCodePrompt &p) { prompt = p; }, [&](Result<AccessToken> r) {
-        ++answers;
-        result = r;
-    });
+    c->deviceCode(
+        kArmScope, [&](const DeviceCodePrompt &p) { prompt = p; },
+        [&](Result<AccessToken> r) {
+            ++answers;
+            result = r;
+        });
     QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10000);
     QVERIFY(prompt.has_value());
     QCOMPARE(prompt->userCode, QStringLiteral("GCQWE4UTY"));
@@ -467,16 +527,20 @@ void tst_EntraToken::deviceCodePendingThenToken()
     // Polls honour the interval: three polls about a second apart.
     QCOMPARE(polls.size(), 3);
     for (int i = 1; i < polls.size(); ++i)
-        QVERIFY2(polls.at(i) - polls.at(i - 1) >= 950, qPrintable(QString::number(polls.at(i) - polls.at(i - 1))));
+        QVERIFY2(polls.at(i) - polls.at(i - 1) >= 950,
+            qPrintable(QString::number(polls.at(i) - polls.at(i - 1))));
 
     const QList<RecordedRequest> reqs = m_server->requests();
     QCOMPARE(reqs.first().path, QStringLiteral("/%1/oauth2/v2.0/devicecode").arg(kTenant));
     QCOMPARE(form(reqs.first()).queryItemValue(QStringLiteral("client_id")), kClient);
-    const QString scope = form(reqs.first()).queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded);
-    QVERIFY2(scope.startsWith(kArmScope) && scope.contains(QStringLiteral("offline_access")), qPrintable(scope));
+    const QString scope
+        = form(reqs.first()).queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded);
+    QVERIFY2(scope.startsWith(kArmScope) && scope.contains(QStringLiteral("offline_access")),
+        qPrintable(scope));
     const QUrlQuery poll = form(reqs.at(1));
     QCOMPARE(reqs.at(1).path, QStringLiteral("/%1/oauth2/v2.0/token").arg(kTenant));
-    QCOMPARE(poll.queryItemValue(QStringLiteral("grant_type"), QUrl::FullyDecoded), QStringLiteral("urn:ietf:params:oauth:grant-type:device_code"));
+    QCOMPARE(poll.queryItemValue(QStringLiteral("grant_type"), QUrl::FullyDecoded),
+        QStringLiteral("urn:ietf:params:oauth:grant-type:device_code"));
     QCOMPARE(poll.queryItemValue(QStringLiteral("device_code")), QString::fromLatin1(kDeviceCode));
     QCOMPARE(poll.queryItemValue(QStringLiteral("client_id")), kClient);
     QVERIFY(!poll.hasQueryItem(QStringLiteral("client_secret")));
@@ -492,7 +556,9 @@ void tst_EntraToken::deviceCodeSlowDown()
     auto elapsed = std::make_shared<QElapsedTimer>();
     elapsed->start();
     serveDeviceCode(m_server, 1, 900,
-        {aadError(400, QStringLiteral("slow_down"), QStringLiteral("AADSTS70016: slow down"), 70016), tokenResponse("slow-token-value")},
+        { aadError(
+              400, QStringLiteral("slow_down"), QStringLiteral("AADSTS70016: slow down"), 70016),
+            tokenResponse("slow-token-value") },
         &polls, elapsed);
     EntraTokenClient *c = client();
     std::optional<Result<AccessToken>> result;
@@ -501,17 +567,22 @@ void tst_EntraToken::deviceCodeSlowDown()
     QVERIFY2(result->has_value(), qPrintable(errorOf(*result)));
     QCOMPARE(polls.size(), 2);
     // slow_down adds 5 s to the 1 s interval.
-    QVERIFY2(polls.at(1) - polls.at(0) >= 5900, qPrintable(QString::number(polls.at(1) - polls.at(0))));
+    QVERIFY2(
+        polls.at(1) - polls.at(0) >= 5900, qPrintable(QString::number(polls.at(1) - polls.at(0))));
 }
 
 void tst_EntraToken::deviceCodeRefusals_data()
 {
     QTest::addColumn<QString>("error");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("declined") << QStringLiteral("authorization_declined") << QStringLiteral("the sign-in was declined");
-    QTest::newRow("expired") << QStringLiteral("expired_token") << QStringLiteral("the code expired before sign-in finished");
-    QTest::newRow("bad code") << QStringLiteral("bad_verification_code") << QStringLiteral("bad_verification_code");
-    QTest::newRow("other") << QStringLiteral("invalid_grant") << QStringLiteral("invalid_grant: AADSTS50000");
+    QTest::newRow("declined") << QStringLiteral("authorization_declined")
+                              << QStringLiteral("the sign-in was declined");
+    QTest::newRow("expired") << QStringLiteral("expired_token")
+                             << QStringLiteral("the code expired before sign-in finished");
+    QTest::newRow("bad code") << QStringLiteral("bad_verification_code")
+                              << QStringLiteral("bad_verification_code");
+    QTest::newRow("other") << QStringLiteral("invalid_grant")
+                           << QStringLiteral("invalid_grant: AADSTS50000");
 }
 
 void tst_EntraToken::deviceCodeRefusals()
@@ -521,7 +592,9 @@ void tst_EntraToken::deviceCodeRefusals()
     QList<qint64> polls;
     auto elapsed = std::make_shared<QElapsedTimer>();
     elapsed->start();
-    serveDeviceCode(m_server, 1, 900, {pending(), aadError(400, error, QStringLiteral("AADSTS50000: refused"), 50000)}, &polls, elapsed);
+    serveDeviceCode(m_server, 1, 900,
+        { pending(), aadError(400, error, QStringLiteral("AADSTS50000: refused"), 50000) }, &polls,
+        elapsed);
     EntraTokenClient *c = client();
     int answers = 0;
     std::optional<Result<AccessToken>> result;
@@ -553,7 +626,8 @@ void tst_EntraToken::deviceCodeExpiresLocally()
     QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 8000);
     QVERIFY(!result->has_value());
     note(result->error());
-    QVERIFY2(result->error().contains(QStringLiteral("the code expired before sign-in finished")), qPrintable(errorOf(*result)));
+    QVERIFY2(result->error().contains(QStringLiteral("the code expired before sign-in finished")),
+        qPrintable(errorOf(*result)));
     QVERIFY(polls.size() <= 2);
 }
 
@@ -566,7 +640,11 @@ void tst_EntraToken::deviceCodeCancel()
     EntraTokenClient *c = client();
     int answers = 0;
     std::optional<Result<AccessToken>> result;
-    c->deviceCode(kArmScope, [&](const DeviceCodePrompt &) { QTimer::singleShot(1500, c, [c] { c->cancelDeviceCode(); }); },
+    c->deviceCode(
+        kArmScope,
+        [&](const DeviceCodePrompt &) {
+            QTimer::singleShot(1500, c, [c] { c->cancelDeviceCode(); });
+        },
         [&](Result<AccessToken> r) {
             ++answers;
             result = r;
@@ -587,29 +665,38 @@ void tst_EntraToken::deviceCodeCancel()
 void tst_EntraToken::deviceCodeRequestRefused()
 {
     m_server->enqueue(aadError(400, QStringLiteral("invalid_request"),
-        QStringLiteral("AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."), 7000218));
+        QStringLiteral("AADSTS7000218: The request body must contain the following parameter: "
+                       "'client_assertion' or 'client_secret'."),
+        7000218));
     EntraTokenClient *c = client();
     bool prompted = false;
     std::optional<Result<AccessToken>> result;
-    c->deviceCode(kArmScope, [&](const DeviceCodePrompt &) { prompted = true; }, [&](Result<AccessToken> r) { result = r; });
+    c->deviceCode(
+        kArmScope, [&](const DeviceCodePrompt &) { prompted = true; },
+        [&](Result<AccessToken> r) { result = r; });
     QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 5000);
     QVERIFY(!result->has_value());
     QVERIFY(!prompted);
     note(result->error());
-    QVERIFY2(result->error().startsWith(QStringLiteral("Entra ID device code request for %1").arg(kClient)), qPrintable(errorOf(*result)));
-    QVERIFY2(result->error().contains(QStringLiteral("invalid_request: AADSTS7000218")), qPrintable(errorOf(*result)));
+    QVERIFY2(result->error().startsWith(
+                 QStringLiteral("Entra ID device code request for %1").arg(kClient)),
+        qPrintable(errorOf(*result)));
+    QVERIFY2(result->error().contains(QStringLiteral("invalid_request: AADSTS7000218")),
+        qPrintable(errorOf(*result)));
 }
 
 void tst_EntraToken::refresh()
 {
     m_server->enqueue(tokenResponse("refreshed-token-value"));
     EntraTokenClient *c = client();
-    const auto r = awaitResult<AccessToken>([&](auto done) { c->refresh("refresh-token-value", kArmScope, done); });
+    const auto r = awaitResult<AccessToken>(
+        [&](auto done) { c->refresh("refresh-token-value", kArmScope, done); });
     QVERIFY(r && r->has_value());
     QCOMPARE((*r)->token, QByteArrayLiteral("refreshed-token-value"));
     const QUrlQuery f = form(m_server->requests().first());
     QCOMPARE(f.queryItemValue(QStringLiteral("grant_type")), QStringLiteral("refresh_token"));
-    QCOMPARE(f.queryItemValue(QStringLiteral("refresh_token")), QStringLiteral("refresh-token-value"));
+    QCOMPARE(
+        f.queryItemValue(QStringLiteral("refresh_token")), QStringLiteral("refresh-token-value"));
     QCOMPARE(f.queryItemValue(QStringLiteral("client_id")), kClient);
     QVERIFY(!f.hasQueryItem(QStringLiteral("client_secret")));
 }
@@ -618,11 +705,18 @@ namespace {
 // Answers client credentials with numbered tokens, per scope.
 void serveNumberedTokens(ReplayServer *server, int *issued, int expiresIn = 3600)
 {
-    server->setHandler([issued, expiresIn](const RecordedRequest &req) -> std::optional<ScriptedResponse> {
-        ++*issued;
-        const QString scope = QUrlQuery(QString::fromUtf8(req.body)).queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded);
-        return tokenResponse(QStringLiteral("token-value-%1-%2").arg(*issued).arg(scope.contains(u"storage") ? QStringLiteral("s") : QStringLiteral("m")).toLatin1(), expiresIn);
-    });
+    server->setHandler(
+        [issued, expiresIn](const RecordedRequest &req) -> std::optional<ScriptedResponse> {
+            ++*issued;
+            const QString scope = QUrlQuery(QString::fromUtf8(req.body))
+                                      .queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded);
+            return tokenResponse(
+                QStringLiteral("token-value-%1-%2")
+                    .arg(*issued)
+                    .arg(scope.contains(u"storage") ? QStringLiteral("s") : QStringLiteral("m"))
+                    .toLatin1(),
+                expiresIn);
+        });
 }
 } // namespace
 
@@ -637,7 +731,9 @@ void tst_EntraToken::sourceCachesPerScope()
     source.setClock(&clock);
     const auto a = awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); });
     const auto b = awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); });
-    const auto s = awaitResult<QByteArray>([&](auto done) { source.token(QStringLiteral("https://storage.azure.com/.default"), done); });
+    const auto s = awaitResult<QByteArray>([&](auto done) {
+        source.token(QStringLiteral("https://storage.azure.com/.default"), done);
+    });
     QVERIFY(a && a->has_value() && b && b->has_value() && s && s->has_value());
     QCOMPARE(**a, QByteArrayLiteral("token-value-1-m"));
     QCOMPARE(**b, **a);
@@ -660,9 +756,13 @@ void tst_EntraToken::sourceExpiryMargin()
     EntraTokenSource source(m_network, &secrets, settings());
     source.setKeychainCache(false);
     source.setClock(&clock);
-    QVERIFY(awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); }).value().has_value());
+    QVERIFY(awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); })
+                .value()
+                .has_value());
     clock.advance((3600 - 301) * 1000LL); // 5 min 1 s left: still good
-    QVERIFY(awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); }).value().has_value());
+    QVERIFY(awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); })
+                .value()
+                .has_value());
     QCOMPARE(issued, 1);
     clock.advance(2000); // within the last 5 minutes: a new one
     const auto r = awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); });
@@ -712,25 +812,29 @@ void tst_EntraToken::sourceSecretUnresolved()
     serveNumberedTokens(m_server, &issued);
     SecretStore secrets;
     EntraSettings s = settings();
-    s.clientSecret = SecretRef{SecretRef::Source::Env, QStringLiteral("DR_TEST_ENTRA_NO_SUCH_VARIABLE")};
+    s.clientSecret
+        = SecretRef { SecretRef::Source::Env, QStringLiteral("DR_TEST_ENTRA_NO_SUCH_VARIABLE") };
     EntraTokenSource source(m_network, &secrets, s);
     source.setKeychainCache(false);
     const auto r = awaitResult<QByteArray>([&](auto done) { source.token(kArmScope, done); });
     QVERIFY(r && !r->has_value());
     note(r->error());
-    QVERIFY2(r->error().contains(QStringLiteral("DR_TEST_ENTRA_NO_SUCH_VARIABLE")), qPrintable(errorOf(*r)));
+    QVERIFY2(r->error().contains(QStringLiteral("DR_TEST_ENTRA_NO_SUCH_VARIABLE")),
+        qPrintable(errorOf(*r)));
     QCOMPARE(issued, 0);
 
     // A bad secret is Entra ID's to refuse, and says so without the value.
     m_server->setHandler([](const RecordedRequest &) -> std::optional<ScriptedResponse> {
-        return aadError(401, QStringLiteral("invalid_client"), QStringLiteral("AADSTS7000215: Invalid client secret provided."), 7000215);
+        return aadError(401, QStringLiteral("invalid_client"),
+            QStringLiteral("AADSTS7000215: Invalid client secret provided."), 7000215);
     });
     EntraTokenSource good(m_network, &secrets, settings());
     good.setKeychainCache(false);
     const auto g = awaitResult<QByteArray>([&](auto done) { good.token(kArmScope, done); });
     QVERIFY(g && !g->has_value());
     note(g->error());
-    QVERIFY2(g->error().contains(QStringLiteral("invalid_client: AADSTS7000215")), qPrintable(errorOf(*g)));
+    QVERIFY2(g->error().contains(QStringLiteral("invalid_client: AADSTS7000215")),
+        qPrintable(errorOf(*g)));
 }
 
 void tst_EntraToken::sourceKeychainRoundTrip()
@@ -738,7 +842,8 @@ void tst_EntraToken::sourceKeychainRoundTrip()
     int issued = 0;
     serveNumberedTokens(m_server, &issued);
     SecretStore secrets;
-    secrets.setService(QStringLiteral("drconsole-test-") + QUuid::createUuid().toString(QUuid::WithoutBraces));
+    secrets.setService(
+        QStringLiteral("drconsole-test-") + QUuid::createUuid().toString(QUuid::WithoutBraces));
     ManualClock clock;
     auto first = std::make_unique<EntraTokenSource>(m_network, &secrets, settings());
     first->setClock(&clock);
@@ -752,7 +857,9 @@ void tst_EntraToken::sourceKeychainRoundTrip()
     QCOMPARE(entry, QStringLiteral("entra-token/%1/%2/%3").arg(kTenant, kClient, kArmScope));
     QByteArray stored;
     QTRY_VERIFY_WITH_TIMEOUT(([&] {
-        const auto v = awaitResult<QByteArray>([&](auto done) { secrets.read(SecretRef{SecretRef::Source::Keychain, entry}, done); });
+        const auto v = awaitResult<QByteArray>([&](auto done) {
+            secrets.read(SecretRef { SecretRef::Source::Keychain, entry }, done);
+        });
         if (v && v->has_value())
             stored = **v;
         return !stored.isEmpty();
@@ -760,7 +867,9 @@ void tst_EntraToken::sourceKeychainRoundTrip()
         5000);
     const QJsonObject json = QJsonDocument::fromJson(stored).object();
     QCOMPARE(json.value(QStringLiteral("token")).toString().toLatin1(), **a);
-    QCOMPARE(QDateTime::fromString(json.value(QStringLiteral("expiresOn")).toString(), Qt::ISODateWithMs), clock.nowUtc().addSecs(3600));
+    QCOMPARE(QDateTime::fromString(
+                 json.value(QStringLiteral("expiresOn")).toString(), Qt::ISODateWithMs),
+        clock.nowUtc().addSecs(3600));
     first.reset();
 
     // A fresh source (a new drctl process) finds it without asking Entra ID.
@@ -782,7 +891,9 @@ void tst_EntraToken::sourceKeychainRoundTrip()
     // invalidate() drops the keychain copy too.
     third.invalidate(kArmScope);
     QTRY_VERIFY_WITH_TIMEOUT(([&] {
-        const auto v = awaitResult<QByteArray>([&](auto done) { secrets.read(SecretRef{SecretRef::Source::Keychain, entry}, done); });
+        const auto v = awaitResult<QByteArray>([&](auto done) {
+            secrets.read(SecretRef { SecretRef::Source::Keychain, entry }, done);
+        });
         return v && !v->has_value();
     }()),
         5000);
