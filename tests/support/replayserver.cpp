@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QFile>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSslConfiguration>
 #include <QSslServer>
 #include <QSslSocket>
@@ -163,9 +164,15 @@ void ReplayServer::enqueueExample(const AzureExample &example, int status)
         if (name.compare(u"Location", Qt::CaseInsensitive) == 0
             || name.compare(u"Azure-AsyncOperation", Qt::CaseInsensitive) == 0
             || name.compare(u"Operation-Location", Qt::CaseInsensitive) == 0) {
-            const QUrl u(value);
-            if (u.isValid() && !u.host().isEmpty())
+            const QUrl u(value, QUrl::StrictMode);
+            if (u.isValid() && !u.host().isEmpty() && u.port() != 0) {
                 value = rebase(u).toString(QUrl::FullyEncoded);
+            } else {
+                // Some examples write a placeholder authority ("https://endpoint:port/..."), not
+                // a URL: its scheme and authority are replaced as text.
+                static const QRegularExpression authority(QStringLiteral("^https?://[^/]+"));
+                value.replace(authority, url(QStringLiteral("/")).toString().chopped(1));
+            }
         }
         r.headers.append({ name.toUtf8(), value.toUtf8() });
     }
