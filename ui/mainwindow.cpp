@@ -32,6 +32,7 @@
 #include "syncindexdialog.h"
 #include "theme.h"
 #include "traynotifier.h"
+#include "welcomepage.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -243,11 +244,12 @@ void MainWindow::createActions()
 void MainWindow::createContent()
 {
     m_stack = new QStackedWidget(this);
-    m_placeholder = new QLabel(
-        tr("No profile open. Open one with File \u2192 Open profile\u2026 (Ctrl+O)."), m_stack);
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setWordWrap(true);
-    m_stack->addWidget(m_placeholder);
+    // With no profile: the welcome page (start the lab, open a profile, the Azure template).
+    m_welcome = new WelcomePage(m_stack);
+    connect(m_welcome, &WelcomePage::profileChosen, this,
+        [this](const QString &path) { openProfile(path); });
+    m_placeholder = m_welcome->messageLabel();
+    m_stack->addWidget(m_welcome);
 
     auto *content = new QWidget(m_stack);
     m_global = new GlobalStrip(content);

@@ -75,6 +75,7 @@ class ReplicationPanel;
 class RunBanner;
 class SyncIndexDialog;
 class TrayNotifier;
+class WelcomePage;
 class AuditViewer;
 class DrillStatus;
 class ReportExportDialog;
@@ -116,6 +117,7 @@ public:
     HistoryChartView *historyChart() const { return m_chart; }
     QComboBox *historySeriesPicker() const { return m_seriesPicker; }
     TrayNotifier *trayNotifier() const { return m_tray; }
+    WelcomePage *welcomePage() const { return m_welcome; } // shown while no profile is open
     static QString defaultHistoryPath();
     QString detailText() const;
     QString statusText() const;
@@ -189,7 +191,8 @@ private:
     QSortFilterProxyModel *m_certificateProxy;
 
     QStackedWidget *m_stack = nullptr;
-    QLabel *m_placeholder = nullptr;
+    WelcomePage *m_welcome = nullptr;
+    QLabel *m_placeholder = nullptr; // the welcome page's message line
     GlobalStrip *m_global = nullptr;
     QWidget *m_regionsArea = nullptr;
     QHash<QString, RegionPanel *> m_panels;

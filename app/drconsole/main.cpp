@@ -1,5 +1,6 @@
 // drconsole: the desktop console. Wiring only: the application's identity, logging, the
-// settings registry, and the main window on the profile given (or the last one opened).
+// settings registry, and the main window on the profile given (or the last one opened; with
+// neither, the window's welcome page).
 
 #include "logging/logging.h"
 #include "mainwindow.h"
@@ -8,6 +9,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
@@ -29,6 +31,10 @@ int main(int argc, char *argv[])
     QApplication::setOrganizationName(QStringLiteral("drconsole"));
     QApplication::setApplicationDisplayName(QStringLiteral("DR Console"));
     QApplication::setApplicationVersion(QStringLiteral(DR_VERSION));
+    // The installed desktop entry and icon (installer/): the desktop groups the windows under
+    // the menu entry and shows its icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.drconsole.DRConsole"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("drconsole")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("The desktop console of DR Console."));
