@@ -1,12 +1,16 @@
 #include "signinpage.h"
 
+#include "../devicecodedialog.h"
 #include "../failoverwizard.h"
+#include "auth/entrasignin.h"
 #include "failover/failovercontroller.h"
 
 #include <QApplication>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QScopeGuard>
 #include <QVBoxLayout>
 
@@ -61,11 +65,34 @@ SignInPage::SignInPage(FailoverWizard *wizard)
         label->setBuddy(edit);
         form->addRow(label, edit);
     };
+    // Beside the passphrase of a slot, when the profile lets operators use Entra ID.
+    const bool entra = m_wizard->controller()->profile().azure && m_wizard->controller()->profile().azure->signIn.enabled;
+    const auto entraRow = [this, form](const QString &name, QPushButton **button, QLabel **label, bool approver) {
+        *button = new QPushButton(tr("Sign in with &Entra ID…"), this);
+        (*button)->setObjectName(name + QStringLiteral("Entra"));
+        (*button)->setAccessibleName(approver ? tr("Approver: sign in with Entra ID") : tr("Operator: sign in with Entra ID"));
+        (*button)->setAutoDefault(false);
+        *label = new QLabel(this);
+        (*label)->setObjectName(name + QStringLiteral("EntraState"));
+        (*label)->setWordWrap(true);
+        auto *box = new QHBoxLayout;
+        box->addWidget(*button);
+        box->addWidget(*label, 1);
+        form->addRow(tr("or"), box);
+        connect(*button, &QPushButton::clicked, this, [this, approver] { signInWithEntra(approver); });
+    };
     row(tr("&Operator:"), m_operator);
     row(tr("&Passphrase:"), m_operatorPassphrase);
+    if (entra)
+        entraRow(QStringLiteral("operator"), &m_operatorEntra, &m_operatorEntraLabel, false);
     form->addRow(m_approverLabel);
     row(tr("&Approver:"), m_approver);
     row(tr("Approver pass&phrase:"), m_approverPassphrase);
+    if (entra) {
+        // Two "&E" mnemonics would only alternate: the approver's button takes another.
+        entraRow(QStringLiteral("approver"), &m_approverEntra, &m_approverEntraLabel, true);
+        m_approverEntra->setText(tr("Sign in with Entra &ID…"));
+    }
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_intro);
     layout->addLayout(form);
@@ -105,12 +132,72 @@ void SignInPage::initializePage()
 
 bool SignInPage::isComplete() const
 {
-    if (m_operator->text().trimmed().isEmpty() || m_operatorPassphrase->text().isEmpty())
+    if (!m_entraOperator && (m_operator->text().trimmed().isEmpty() || m_operatorPassphrase->text().isEmpty()))
         return false;
+    if (m_entraApprover)
+        return true;
     const bool approverGiven = !m_approver->text().trimmed().isEmpty();
     if (approverRequired() && !approverGiven)
         return false;
     return !approverGiven || !m_approverPassphrase->text().isEmpty();
+}
+
+QString SignInPage::operatorEntraText() const
+{
+    return m_operatorEntraLabel ? m_operatorEntraLabel->text() : QString();
+}
+
+QString SignInPage::approverEntraText() const
+{
+    return m_approverEntraLabel ? m_approverEntraLabel->text() : QString();
+}
+
+void SignInPage::signInWithEntra(bool approver)
+{
+    FailoverController *controller = m_wizard->controller();
+    const Profile &profile = controller->profile();
+    if (const auto allowed = entraSignInAllowed(profile); !allowed) {
+        showError(allowed.error());
+        return;
+    }
+    setEntraSignedIn(approver, std::nullopt);
+    auto *dialog = new DeviceCodeDialog(entraSignInSettings(profile), entraSignInScope(profile),
+                                        approver ? tr("the approver") : tr("the operator"), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, approver] {
+        if (!dialog->token())
+            return;
+        const auto who = m_wizard->controller()->signInWithEntra(*dialog->token());
+        if (!who) {
+            showError(tr("Not signed in with Entra ID: %1").arg(who.error()));
+            return;
+        }
+        m_error->setVisible(false);
+        setEntraSignedIn(approver, *who);
+    });
+    dialog->open();
+}
+
+void SignInPage::setEntraSignedIn(bool approver, const std::optional<SignedInOperator> &who)
+{
+    QLineEdit *name = approver ? m_approver : m_operator;
+    QLineEdit *passphrase = approver ? m_approverPassphrase : m_operatorPassphrase;
+    QLabel *label = approver ? m_approverEntraLabel : m_operatorEntraLabel;
+    const bool wasEntra = name->isReadOnly();
+    (approver ? m_entraApprover : m_entraOperator) = who;
+    passphrase->clear();
+    passphrase->setEnabled(!who);
+    name->setReadOnly(bool(who));
+    if (who) {
+        name->setText(who->name);
+        label->setText(tr("Signed in with Entra ID as %1 (%2)").arg(who->name, roleName(who->role)));
+    } else {
+        if (wasEntra)
+            name->clear();
+        if (label)
+            label->clear();
+    }
+    Q_EMIT completeChanged();
 }
 
 QString SignInPage::errorText() const
@@ -135,7 +222,8 @@ bool SignInPage::validatePage()
         QApplication::restoreOverrideCursor();
         setEnabled(true);
     });
-    const auto who = controller->signIn(m_operator->text().trimmed(), takePassphrase(m_operatorPassphrase));
+    const auto who = m_entraOperator ? Result<SignedInOperator>(*m_entraOperator)
+                                     : controller->signIn(m_operator->text().trimmed(), takePassphrase(m_operatorPassphrase));
     if (!who) {
         m_approverPassphrase->clear();
         showError(tr("%1 was not signed in: %2").arg(m_operator->text().trimmed(), who.error()));
@@ -146,8 +234,8 @@ bool SignInPage::validatePage()
         showError(may.error());
         return false;
     }
-    std::optional<SignedInOperator> approver;
-    if (!m_approver->text().trimmed().isEmpty()) {
+    std::optional<SignedInOperator> approver = m_entraApprover;
+    if (!approver && !m_approver->text().trimmed().isEmpty()) {
         const auto a = controller->signIn(m_approver->text().trimmed(), takePassphrase(m_approverPassphrase));
         if (!a) {
             showError(tr("%1 was not signed in: %2").arg(m_approver->text().trimmed(), a.error()));
