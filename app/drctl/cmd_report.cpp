@@ -215,7 +215,9 @@ int runRecord(QCoreApplication &app, const QStringList &args)
     QCommandLineOption operatorName(QStringLiteral("operator"), QStringLiteral("Who records it (operator directory)."), QStringLiteral("NAME"));
     QCommandLineOption passphraseFile(QStringLiteral("passphrase-file"), QStringLiteral("The operator's passphrase (a 0600 file); else asked at the terminal."),
                                       QStringLiteral("FILE"));
-    parser.addOptions({common.profile, run, verdict, note, traffic, operatorName, passphraseFile, common.verbose});
+    QCommandLineOption operatorEntra(QStringLiteral("operator-entra"),
+        QStringLiteral("Sign in with Entra ID (device code) instead of --operator."));
+    parser.addOptions({common.profile, run, verdict, note, traffic, operatorName, passphraseFile, operatorEntra, common.verbose});
     parser.process(args);
     dr::log::init({parser.isSet(common.verbose), true, {}});
 
@@ -226,8 +228,8 @@ int runRecord(QCoreApplication &app, const QStringList &args)
     const QString verdictName = parser.value(verdict).toLower();
     if (parser.isSet(verdict) && verdictName != u"pass" && verdictName != u"fail")
         return failWith(1, QStringLiteral("--verdict %1: expected pass or fail").arg(parser.value(verdict)));
-    if (parser.value(operatorName).isEmpty())
-        return failWith(1, QStringLiteral("--operator NAME is required"));
+    if (parser.value(operatorName).isEmpty() == !parser.isSet(operatorEntra))
+        return failWith(1, QStringLiteral("give --operator NAME or --operator-entra (one of them)"));
     QJsonObject summary;
     if (parser.isSet(traffic)) {
         const auto t = readTraffic(parser.value(traffic));
@@ -257,15 +259,23 @@ int runRecord(QCoreApplication &app, const QStringList &args)
     if (!*record)
         return failWith(1, QStringLiteral("--run %1: no such run in the journal of profile %2").arg(runId, profile->name));
 
-    const QString name = parser.value(operatorName);
-    const auto secret = readPassphrase(parser.value(passphraseFile), name);
-    if (!secret)
-        return failWith(1, secret.error());
-    const auto who = controller.signIn(name, *secret);
+    dr::Result<dr::SignedInOperator> who = dr::fail(QStringLiteral("not signed in"));
+    if (parser.isSet(operatorEntra)) {
+        const auto token = entraDeviceCodeToken(*profile, QStringLiteral("the operator"));
+        if (!token)
+            return failWith(1, QStringLiteral("sign-in refused: %1").arg(token.error()));
+        who = controller.signInWithEntra(*token);
+    } else {
+        const QString name = parser.value(operatorName);
+        const auto secret = readPassphrase(parser.value(passphraseFile), name);
+        if (!secret)
+            return failWith(1, secret.error());
+        who = controller.signIn(name, *secret);
+    }
     if (!who)
         return failWith(1, QStringLiteral("sign-in refused: %1").arg(who.error()));
     if (const auto ok = dr::authorise(*who, dr::Permission::RunFailover); !ok)
-        return failWith(1, QStringLiteral("%1 may not record on a run: %2").arg(name, ok.error()));
+        return failWith(1, QStringLiteral("%1 may not record on a run: %2").arg(who->name, ok.error()));
 
     if (parser.isSet(traffic)) {
         if (const auto ok = controller.attachTraffic(runId, summary); !ok)

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void init();
     void help();
     void resumeSignsInWithEntra();
+    void recordSignsInWithEntra();
     void approverSignsInToo();
     void declinedSignInFails();
     void interruptCancelsTheWait();
@@ -254,6 +255,29 @@ void TestDrctlEntra::resumeSignsInWithEntra()
     QCOMPARE(e.actor, QStringLiteral("entra:alice@contoso.com"));
     QCOMPARE(e.data.value(QStringLiteral("method")).toString(), QStringLiteral("entra"));
     QCOMPARE(e.data.value(QStringLiteral("tenant")).toString(), EntraEndpoint::kTenant);
+}
+
+void TestDrctlEntra::recordSignsInWithEntra()
+{
+    // drctl record takes the same Entra ID sign-in: the note is recorded under the account.
+    const QString runId = haltedRun(QStringLiteral("entra-drctl"));
+    QVERIFY(!runId.isEmpty());
+    const qsizetype before = signIns(QStringLiteral("entra-drctl")).size();
+    const Run run = drctl({QStringLiteral("record"), QStringLiteral("--profile"), m_profile, QStringLiteral("--run"), runId,
+                           QStringLiteral("--note"), QStringLiteral("seen from the NOC"), QStringLiteral("--operator-entra")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(run.out.contains(QStringLiteral("recorded on run %1").arg(runId)), qPrintable(run.out));
+    QVERIFY2(run.err.contains(QStringLiteral("To sign in, open")), qPrintable(run.err));
+    const QList<AuditEntry> entries = signIns(QStringLiteral("entra-drctl"));
+    QCOMPARE(entries.size(), before + 1);
+    QCOMPARE(entries.last().actor, QStringLiteral("entra:alice@contoso.com"));
+
+    // One way of signing in, not both and not none.
+    const Run both = drctl({QStringLiteral("record"), QStringLiteral("--profile"), m_profile, QStringLiteral("--run"), runId,
+                            QStringLiteral("--note"), QStringLiteral("x"), QStringLiteral("--operator"), QStringLiteral("ana"),
+                            QStringLiteral("--operator-entra")});
+    QCOMPARE(both.exitCode, 1);
+    QVERIFY2(both.err.contains(QStringLiteral("give --operator NAME or --operator-entra")), qPrintable(both.err));
 }
 
 void TestDrctlEntra::approverSignsInToo()
