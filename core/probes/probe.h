@@ -85,8 +85,8 @@ struct ProbeContext
     // data-plane auth "entra", and ARM, for the Azure resource probe kinds.
     TokenSource *azureTokens = nullptr;
     ArmClient *arm = nullptr;
-    QString storageScope;
-    QString searchScope;
+    QString storageScope = QString();
+    QString searchScope = QString();
 };
 
 class Probe : public QObject
