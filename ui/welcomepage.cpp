@@ -6,6 +6,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -78,7 +79,7 @@ WelcomePage::WelcomePage(QWidget *parent)
         button->setToolTip(line);
         button->setAccessibleDescription(line);
         grid->addWidget(button, row, 0, Qt::AlignTop);
-        grid->addWidget(text, row, 1);
+        grid->addWidget(text, row, 1, Qt::AlignTop);
         ++row;
     }
     grid->setColumnStretch(1, 1);
@@ -114,9 +115,15 @@ WelcomePage::WelcomePage(QWidget *parent)
     inner->addWidget(m_progressText);
     inner->addWidget(m_error);
     inner->addWidget(m_message);
+    // Stretches around the box, not an alignment: an aligned widget gets its size hint's height,
+    // which cuts the wrapped lines.
+    auto *centred = new QHBoxLayout;
+    centred->addStretch(1);
+    centred->addWidget(box, 4);
+    centred->addStretch(1);
     auto *outer = new QVBoxLayout(this);
     outer->addStretch(1);
-    outer->addWidget(box, 0, Qt::AlignHCenter);
+    outer->addLayout(centred);
     outer->addStretch(2);
     setFocusProxy(m_labButton);
 
