@@ -80,9 +80,11 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
             servers.insert(it.key(), it.value());
         t.options.insert(QStringLiteral("targets"), servers);
         targets.append(t);
-    } else if (m_profile.routing.kind == u"traffic-manager" || m_profile.routing.kind == u"front-door") {
+    } else if ((m_profile.routing.kind == u"traffic-manager" || m_profile.routing.kind == u"front-door")
+               && m_profile.azure && m_profile.azure->clientSecret) {
         // Read through ARM (ProbeContext::arm) by the routing probe: the settings the loader
-        // checked, as they are.
+        // checked, as they are. Without the app's credentials nothing can read it: the routing
+        // stays unknown, as it was before the Azure providers.
         ProbeTarget t = make(QString::fromLatin1(kRoutingTarget), QStringLiteral("routing"), m_profile.routing.probe.intervalMs,
                              m_profile.routing.probe.timeoutMs);
         t.options.insert(QStringLiteral("kind"), m_profile.routing.kind);
@@ -92,10 +94,6 @@ QList<ProbeTarget> StatusMonitor::globalTargets() const
         for (auto it = m_profile.routing.regionTargets.begin(); it != m_profile.routing.regionTargets.end(); ++it)
             endpoints.insert(it.key(), it.value());
         t.options.insert(QStringLiteral("targets"), endpoints);
-        if (!m_profile.azure || !m_profile.azure->clientSecret)
-            t.setupError = QStringLiteral("%1 routing is read through Azure Resource Manager: the profile needs "
-                                          "an \"azure\" section with a clientSecret")
-                               .arg(m_profile.routing.kind);
         targets.append(t);
     }
     if (m_profile.indexSync && primary && secondary) {
