@@ -17,14 +17,6 @@ std::optional<int> optionalInt(const QJsonValue &value)
     return value.toInt();
 }
 
-QString describeRegions(const QList<RoutingRegionState> &regions)
-{
-    QStringList parts;
-    for (const RoutingRegionState &r : regions)
-        parts.append(QStringLiteral("%1 is %2").arg(r.regionId, r.detail));
-    return parts.join(QStringLiteral(", "));
-}
-
 QJsonObject enabledProperties(bool enabled)
 {
     return QJsonObject{ { QStringLiteral("enabledState"),
@@ -245,16 +237,7 @@ Result<FrontDoorSwitch::SwitchBy> FrontDoorSwitch::parseSwitchBy(const QString &
 
 QString FrontDoorSwitch::originOf(const QString &regionId) const
 {
-    for (const auto &[region, origin] : m_regionOrigins) {
-        if (region == regionId)
-            return origin;
-    }
-    return {};
-}
-
-void FrontDoorSwitch::later(Done done, const QString &error)
-{
-    QTimer::singleShot(0, this, [done, error] { done(fail(error)); });
+    return targetOf(m_regionOrigins, regionId);
 }
 
 Result<RoutingState> FrontDoorSwitch::stateFrom(const QList<FrontDoorOrigin> &origins,
@@ -323,7 +306,7 @@ void FrontDoorSwitch::enable(const QString &regionId, int timeoutMs, Done done)
 {
     const QString origin = originOf(regionId);
     if (origin.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("enabling %1: the routing has no Front Door origin for that region").arg(regionId));
     auto wait = std::make_shared<Wait>();
     wait->regionId = regionId;
@@ -429,7 +412,7 @@ void FrontDoorSwitch::disable(const QString &regionId, Done done)
 {
     const QString origin = originOf(regionId);
     if (origin.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("disabling %1: the routing has no Front Door origin for that region").arg(regionId));
     QPointer<FrontDoorSwitch> self(this);
     state([self, regionId, origin, done](Result<RoutingState> before) {
@@ -437,22 +420,8 @@ void FrontDoorSwitch::disable(const QString &regionId, Done done)
             return;
         if (!before)
             return done(fail(QStringLiteral("disabling %1: %2").arg(regionId, before.error())));
-        const RoutingRegionState *target = before->region(regionId);
-        if (target && !target->enabled)
-            return done({});
-        QList<RoutingRegionState> others;
-        bool anotherServes = false;
-        for (const RoutingRegionState &r : before->regions) {
-            if (r.regionId == regionId)
-                continue;
-            others.append(r);
-            anotherServes = anotherServes || (r.enabled && r.healthy);
-        }
-        if (!anotherServes)
-            return done(fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
-                                 .arg(regionId,
-                                     others.isEmpty() ? QStringLiteral("it is the only one")
-                                                      : describeRegions(others))));
+        if (const auto verdict = judgeDisable(*before, regionId))
+            return done(*verdict);
         self->m_client->updateOrigin(self->m_originGroup, origin, enabledProperties(false),
             [self, regionId, origin, done](Result<FrontDoorOrigin> set) {
                 if (!self)

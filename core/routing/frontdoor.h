@@ -144,7 +144,6 @@ private:
     struct Wait;
 
     QString originOf(const QString &regionId) const;
-    void later(Done done, const QString &error);
     void poll(std::shared_ptr<Wait> wait);
     void promote(std::shared_ptr<Wait> wait);
     void patchAll(std::shared_ptr<Wait> wait, QList<std::pair<QString, QJsonObject>> patches, Done then);

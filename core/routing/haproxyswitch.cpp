@@ -15,14 +15,6 @@ QString describeServer(const HaproxyServerState &s)
     return QStringLiteral("%1 (%2)").arg(s.status, s.checkStatus);
 }
 
-QString describeRegions(const QList<RoutingRegionState> &regions)
-{
-    QStringList parts;
-    for (const RoutingRegionState &r : regions)
-        parts.append(QStringLiteral("%1 is %2").arg(r.regionId, r.detail));
-    return parts.join(QStringLiteral(", "));
-}
-
 } // namespace
 
 HaproxySwitch::HaproxySwitch(const QString &runtimeApi, const QString &backend,
@@ -35,16 +27,7 @@ HaproxySwitch::HaproxySwitch(const QString &runtimeApi, const QString &backend,
 
 QString HaproxySwitch::serverOf(const QString &regionId) const
 {
-    for (const auto &[region, server] : m_regionServers) {
-        if (region == regionId)
-            return server;
-    }
-    return {};
-}
-
-void HaproxySwitch::later(Done done, const QString &error)
-{
-    QTimer::singleShot(0, this, [done, error] { done(fail(error)); });
+    return targetOf(m_regionServers, regionId);
 }
 
 Result<RoutingState> HaproxySwitch::stateFrom(const QList<HaproxyServerState> &servers,
@@ -104,7 +87,7 @@ void HaproxySwitch::enable(const QString &regionId, int timeoutMs, Done done)
 {
     const QString server = serverOf(regionId);
     if (server.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("enabling %1: the routing has no server for that region").arg(regionId));
     auto wait = std::make_shared<Wait>();
     wait->regionId = regionId;
@@ -201,29 +184,14 @@ void HaproxySwitch::disable(const QString &regionId, Done done)
 {
     const QString server = serverOf(regionId);
     if (server.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("disabling %1: the routing has no server for that region")
                 .arg(regionId));
     state([this, regionId, server, done](Result<RoutingState> before) {
         if (!before)
             return done(fail(QStringLiteral("disabling %1: %2").arg(regionId, before.error())));
-        const RoutingRegionState *target = before->region(regionId);
-        if (target && !target->enabled)
-            return done({}); // already out of rotation: nothing changes, nothing to refuse
-        QList<RoutingRegionState> others;
-        bool anotherServes = false;
-        for (const RoutingRegionState &r : before->regions) {
-            if (r.regionId == regionId)
-                continue;
-            others.append(r);
-            anotherServes = anotherServes || (r.enabled && r.healthy);
-        }
-        if (!anotherServes)
-            return done(
-                fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
-                         .arg(regionId,
-                             others.isEmpty() ? QStringLiteral("it is the only one")
-                                              : describeRegions(others))));
+        if (const auto verdict = judgeDisable(*before, regionId))
+            return done(*verdict);
         m_runtime->setServerState(
             m_backend, server, QStringLiteral("maint"), [this, regionId, done](Result<void> set) {
                 if (!set)

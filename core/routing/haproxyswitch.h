@@ -56,7 +56,6 @@ private:
     void command(const QString &line, Done done);
     void poll(std::shared_ptr<Wait> wait);
     void giveUp(std::shared_ptr<Wait> wait, const QString &why);
-    void later(Done done, const QString &error);
 
     HaproxyRuntime *m_runtime;
     QString m_backend;

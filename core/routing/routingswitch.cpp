@@ -8,6 +8,8 @@
 #include "secrets/secretstore.h"
 #include "trafficmanager.h"
 
+#include <QTimer>
+
 namespace dr {
 
 const RoutingRegionState *RoutingState::region(const QString &regionId) const
@@ -75,6 +77,40 @@ Result<std::unique_ptr<RoutingSwitch>> createAzure(const Profile &profile,
 }
 
 } // namespace
+
+std::optional<Result<void>> RoutingSwitch::judgeDisable(const RoutingState &before, const QString &regionId)
+{
+    const RoutingRegionState *target = before.region(regionId);
+    if (target && !target->enabled)
+        return Result<void>(); // already out of rotation: nothing changes, nothing to refuse
+    QStringList others;
+    bool anotherServes = false;
+    for (const RoutingRegionState &r : before.regions) {
+        if (r.regionId == regionId)
+            continue;
+        others.append(QStringLiteral("%1 is %2").arg(r.regionId, r.detail));
+        anotherServes = anotherServes || (r.enabled && r.healthy);
+    }
+    if (anotherServes)
+        return std::nullopt;
+    return Result<void>(fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
+                                 .arg(regionId, others.isEmpty() ? QStringLiteral("it is the only one")
+                                                                 : others.join(QStringLiteral(", ")))));
+}
+
+QString RoutingSwitch::targetOf(const QList<std::pair<QString, QString>> &targets, const QString &regionId)
+{
+    for (const auto &[region, target] : targets) {
+        if (region == regionId)
+            return target;
+    }
+    return {};
+}
+
+void RoutingSwitch::failLater(Done done, const QString &error)
+{
+    QTimer::singleShot(0, this, [done, error] { done(fail(error)); });
+}
 
 Result<std::unique_ptr<RoutingSwitch>> RoutingSwitch::create(
     const Profile &profile, QNetworkAccessManager *network, SecretStore *secrets, QObject *parent)

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QNetworkAccessManager;
 
@@ -59,6 +60,16 @@ public:
     // The switch for the profile's routing kind; an error for kinds not implemented yet.
     static Result<std::unique_ptr<RoutingSwitch>> create(const Profile &profile, QNetworkAccessManager *network,
                                                          SecretStore *secrets, QObject *parent = nullptr);
+
+protected:
+    // The never-zero rule, judged on the routing state before disabling regionId: nullopt
+    // when the disable may go ahead; else the answer to give at once (success when the region
+    // is already out of rotation, a refusal naming the others when none of them would serve).
+    static std::optional<Result<void>> judgeDisable(const RoutingState &before, const QString &regionId);
+    // A region's target in a region -> target list; empty when it has none.
+    static QString targetOf(const QList<std::pair<QString, QString>> &targets, const QString &regionId);
+    // An error answered from the event loop, never inside the call.
+    void failLater(Done done, const QString &error);
 };
 
 } // namespace dr

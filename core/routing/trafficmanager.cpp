@@ -23,14 +23,6 @@ std::optional<int> optionalInt(const QJsonValue &value)
     return value.toInt();
 }
 
-QString describeRegions(const QList<RoutingRegionState> &regions)
-{
-    QStringList parts;
-    for (const RoutingRegionState &r : regions)
-        parts.append(QStringLiteral("%1 is %2").arg(r.regionId, r.detail));
-    return parts.join(QStringLiteral(", "));
-}
-
 QJsonObject statusProperties(bool enabled)
 {
     return QJsonObject{ { QStringLiteral("endpointStatus"),
@@ -244,16 +236,7 @@ Result<TrafficManagerSwitch::SwitchBy> TrafficManagerSwitch::parseSwitchBy(const
 
 QString TrafficManagerSwitch::endpointOf(const QString &regionId) const
 {
-    for (const auto &[region, endpoint] : m_regionEndpoints) {
-        if (region == regionId)
-            return endpoint;
-    }
-    return {};
-}
-
-void TrafficManagerSwitch::later(Done done, const QString &error)
-{
-    QTimer::singleShot(0, this, [done, error] { done(fail(error)); });
+    return targetOf(m_regionEndpoints, regionId);
 }
 
 Result<RoutingState> TrafficManagerSwitch::stateFrom(
@@ -372,7 +355,7 @@ void TrafficManagerSwitch::enable(const QString &regionId, int timeoutMs, Done d
 {
     const QString endpoint = endpointOf(regionId);
     if (endpoint.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("enabling %1: the routing has no Traffic Manager endpoint for that region")
                 .arg(regionId));
     auto wait = std::make_shared<Wait>();
@@ -511,7 +494,7 @@ void TrafficManagerSwitch::disable(const QString &regionId, Done done)
 {
     const QString endpoint = endpointOf(regionId);
     if (endpoint.isEmpty())
-        return later(done,
+        return failLater(done,
             QStringLiteral("disabling %1: the routing has no Traffic Manager endpoint for that region")
                 .arg(regionId));
     QPointer<TrafficManagerSwitch> self(this);
@@ -520,22 +503,8 @@ void TrafficManagerSwitch::disable(const QString &regionId, Done done)
             return;
         if (!before)
             return done(fail(QStringLiteral("disabling %1: %2").arg(regionId, before.error())));
-        const RoutingRegionState *target = before->region(regionId);
-        if (target && !target->enabled)
-            return done({}); // already out of rotation: nothing changes, nothing to refuse
-        QList<RoutingRegionState> others;
-        bool anotherServes = false;
-        for (const RoutingRegionState &r : before->regions) {
-            if (r.regionId == regionId)
-                continue;
-            others.append(r);
-            anotherServes = anotherServes || (r.enabled && r.healthy);
-        }
-        if (!anotherServes)
-            return done(fail(QStringLiteral("refused: disabling %1 would leave no serving region (%2)")
-                                 .arg(regionId,
-                                     others.isEmpty() ? QStringLiteral("it is the only one")
-                                                      : describeRegions(others))));
+        if (const auto verdict = judgeDisable(*before, regionId))
+            return done(*verdict);
         self->m_client->updateEndpoint(self->m_profileName, self->m_endpointType, endpoint,
             statusProperties(false), [self, regionId, endpoint, done](Result<TrafficManagerEndpoint> set) {
                 if (!self)

@@ -151,7 +151,6 @@ private:
     using Patches = QList<std::pair<QString, int>>;
 
     QString endpointOf(const QString &regionId) const;
-    void later(Done done, const QString &error);
     void poll(std::shared_ptr<Wait> wait);
     void giveUp(std::shared_ptr<Wait> wait, const QString &why);
     void promote(std::shared_ptr<Wait> wait);
