@@ -73,8 +73,16 @@ dpkg -L drconsole >"$work/files"
     [[ -s $work/first-run.png ]] || fail "drconsole wrote no screenshot"
     man -w drctl >/dev/null || fail "man drctl finds no page"
     desktop-file-validate /usr/share/applications/io.github.drconsole.DRConsole.desktop
+    # The lab from the package alone: its own Azurite, HAProxy, and a profile drctl reads.
+    timeout 120 /usr/bin/drlab up --dir "$work/lab" >"$work/lab-up.log" 2>&1 \
+        || { cat "$work/lab-up.log" >&2; /usr/bin/drlab down --dir "$work/lab" >/dev/null 2>&1 || true; fail "drlab up failed"; }
+    status=0
+    timeout 60 /usr/bin/drctl status --profile "$work/lab/profile.json" >"$work/lab-status.log" 2>&1 || status=$?
+    /usr/bin/drlab down --dir "$work/lab" >/dev/null 2>&1 || fail "drlab down failed"
+    # 0 healthy, 3 degraded (a lab just started may still be warming up); anything else is not.
+    [[ $status == 0 || $status == 3 ]] || { cat "$work/lab-status.log" >&2; fail "drctl status on the packaged lab exited $status"; }
 )
-echo "package: installed; drctl, drlab and drconsole run from /usr/bin"
+echo "package: installed; drctl, drlab and drconsole run from /usr/bin, and the lab runs from the package"
 apt-get remove --purge -y -qq drconsole >/dev/null
 left=()
 while IFS= read -r f; do

@@ -150,7 +150,9 @@ dr::Result<QString> LabSupervisor::azuriteExecutable()
     QStringList candidates;
     if (qEnvironmentVariableIsSet("DRLAB_AZURITE"))
         candidates << qEnvironmentVariable("DRLAB_AZURITE");
-    candidates << QStringLiteral(DR_SOURCE_DIR "/node_modules/.bin/azurite-blob")
+    // The package's copy (/usr/bin/../lib/drconsole/azurite), then a build tree's
+    // (build/PRESET/app/drlab/../../../node_modules): no build path is compiled in.
+    candidates << QCoreApplication::applicationDirPath() + QStringLiteral("/../lib/drconsole/azurite/node_modules/.bin/azurite-blob")
                << QCoreApplication::applicationDirPath() + QStringLiteral("/../../../node_modules/.bin/azurite-blob")
                << QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
                       + QStringLiteral("/drconsole/azurite/node_modules/.bin/azurite-blob");
@@ -158,8 +160,8 @@ dr::Result<QString> LabSupervisor::azuriteExecutable()
         if (QFileInfo(c).isFile())
             return QFileInfo(c).absoluteFilePath();
     }
-    return dr::fail(QStringLiteral("Azurite is not installed: run 'bash .ci/deps' in the DR Console source folder "
-                                   "(it runs npm ci into node_modules/), or set DRLAB_AZURITE to azurite-blob"));
+    return dr::fail(QStringLiteral("Azurite is not installed: reinstall the drconsole package, or run 'bash .ci/deps' "
+                                   "in a source tree (npm ci into node_modules/), or set DRLAB_AZURITE to azurite-blob"));
 }
 
 dr::Result<QString> LabSupervisor::haproxyExecutable()
