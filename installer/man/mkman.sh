@@ -9,9 +9,14 @@
 set -euo pipefail
 name=$1 binary=$2 sections=$3 version=$4 date=$5 out=$6
 
+# The tools may create their data folders under that literal "~" (logs): relative to a scratch
+# folder, never to wherever this script runs.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+binary=$(realpath "$binary")
 help_of() {
-    env -u XDG_DATA_HOME -u XDG_CONFIG_HOME HOME='~' QT_QPA_PLATFORM=offscreen \
-        XDG_RUNTIME_DIR="${TMPDIR:-/tmp}" "$binary" "$@" --help 2>/dev/null
+    (cd "$scratch" && env -u XDG_DATA_HOME -u XDG_CONFIG_HOME HOME='~' QT_QPA_PLATFORM=offscreen \
+        XDG_RUNTIME_DIR="${TMPDIR:-/tmp}" "$binary" "$@" --help 2>/dev/null)
 }
 
 # QCommandLineParser's help (and the hand-made top-level ones, laid out the same way) to roff:
