@@ -375,7 +375,8 @@ void ArmClient::retryLater(const std::shared_ptr<Call> &call, const QString &why
     delay = std::clamp<qint64>(delay, 0, m_retry.maxDelayMs);
     log::get("arm")->info("{}: {}; attempt {} of {} in {} ms", call->label.toStdString(),
         why.toStdString(), call->attempts + 1, m_retry.maxAttempts, delay);
-    QTimer::singleShot(int(delay), this, [this, call] { attempt(call); });
+    // Retry-After is a minimum: a coarse timer may fire up to 5% early.
+    QTimer::singleShot(int(delay), Qt::PreciseTimer, this, [this, call] { attempt(call); });
 }
 
 void ArmClient::sendLongRunning(const QByteArray &method, const QString &path,
@@ -445,7 +446,7 @@ void ArmClient::pollLater(const std::shared_ptr<Operation> &op, qint64 delayMs)
         timedOut();
         return;
     }
-    QTimer::singleShot(int(std::clamp<qint64>(delayMs, 0, remaining)), this, [this, op, timedOut] {
+    QTimer::singleShot(int(std::clamp<qint64>(delayMs, 0, remaining)), Qt::PreciseTimer, this, [this, op, timedOut] {
         if (op->started.elapsed() >= m_poll.timeoutMs)
             timedOut();
         else

@@ -291,6 +291,9 @@ void EntraTokenClient::deviceCode(const QString &scope, PromptCallback prompt, T
     poll->scope = scope;
     poll->done = std::move(done);
     poll->timer.setSingleShot(true);
+    // The interval is a minimum (RFC 8628 3.5): a coarse timer may fire up to 5% early, and a
+    // poll before the interval earns slow_down.
+    poll->timer.setTimerType(Qt::PreciseTimer);
     m_poll = poll;
     QPointer<DevicePoll> guard(poll);
 

@@ -150,12 +150,18 @@ dr::Result<QString> LabSupervisor::azuriteExecutable()
     QStringList candidates;
     if (qEnvironmentVariableIsSet("DRLAB_AZURITE"))
         candidates << qEnvironmentVariable("DRLAB_AZURITE");
-    // The package's copy (/usr/bin/../lib/drconsole/azurite), then a build tree's
-    // (build/PRESET/app/drlab/../../../node_modules): no build path is compiled in.
-    candidates << QCoreApplication::applicationDirPath() + QStringLiteral("/../lib/drconsole/azurite/node_modules/.bin/azurite-blob")
-               << QCoreApplication::applicationDirPath() + QStringLiteral("/../../../node_modules/.bin/azurite-blob")
-               << QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
-                      + QStringLiteral("/drconsole/azurite/node_modules/.bin/azurite-blob");
+    // The package's copy (/usr/bin/../lib/drconsole/azurite), then a source tree's node_modules
+    // above a build tree inside it (build/PRESET/app/drlab: four levels up): no build path is
+    // compiled in.
+    const QString self = QCoreApplication::applicationDirPath();
+    candidates << self + QStringLiteral("/../lib/drconsole/azurite/node_modules/.bin/azurite-blob");
+    QString up = self;
+    for (int level = 0; level < 5; ++level) {
+        up += QStringLiteral("/..");
+        candidates << up + QStringLiteral("/node_modules/.bin/azurite-blob");
+    }
+    candidates << QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+            + QStringLiteral("/drconsole/azurite/node_modules/.bin/azurite-blob");
     for (const QString &c : std::as_const(candidates)) {
         if (QFileInfo(c).isFile())
             return QFileInfo(c).absoluteFilePath();
