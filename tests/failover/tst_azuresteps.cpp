@@ -123,11 +123,7 @@ void tst_AzureSteps::initTestCase()
                              QStringLiteral("cosmosdb/CosmosDBDatabaseAccountOfflineRegion.json")})
         QVERIFY2(AzureExample::load(f).ok(), qPrintable(f));
     QVERIFY(m_server.listen());
-    m_server.setHandler([](const RecordedRequest &r) -> std::optional<ScriptedResponse> {
-        if (r.method != "POST" || !r.path.endsWith(QStringLiteral("/oauth2/v2.0/token")))
-            return std::nullopt;
-        return json(200, {{QStringLiteral("access_token"), QStringLiteral("t")}, {QStringLiteral("expires_in"), 3600}, {QStringLiteral("token_type"), QStringLiteral("Bearer")}});
-    });
+    m_server.serveTokens();
 }
 
 void tst_AzureSteps::init()

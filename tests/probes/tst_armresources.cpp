@@ -129,7 +129,6 @@ private:
     ReplayServer m_server;
     EntraTokenSource *m_tokens = nullptr;
     ArmClient *m_arm = nullptr;
-    int m_tokenRequests = 0;
 };
 
 void tst_ArmResources::initTestCase()
@@ -137,12 +136,7 @@ void tst_ArmResources::initTestCase()
     for (const QString &file : {kStorageGet, kStorageFailover, kStorageFailoverPlanned, kCosmosGet, kCosmosPriority, kCosmosOffline, kWebApp, kVault})
         QVERIFY2(AzureExample::load(file).ok(), qPrintable(AzureExample::load(file).error));
     QVERIFY(m_server.listen());
-    m_server.setHandler([this](const RecordedRequest &r) -> std::optional<ScriptedResponse> {
-        if (r.method != "POST" || !r.path.endsWith(QStringLiteral("/oauth2/v2.0/token")))
-            return std::nullopt;
-        ++m_tokenRequests;
-        return json(200, {{QStringLiteral("access_token"), QStringLiteral("t")}, {QStringLiteral("expires_in"), 3600}, {QStringLiteral("token_type"), QStringLiteral("Bearer")}});
-    });
+    m_server.serveTokens();
     qputenv("DR_TEST_ARM_CLIENT_SECRET", "s3cret");
     EntraSettings settings;
     settings.authority = m_server.url(QStringLiteral("/"));

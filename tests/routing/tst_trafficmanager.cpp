@@ -189,14 +189,7 @@ void TstTrafficManager::init()
     m_network = new QNetworkAccessManager(this);
     m_secrets = new SecretStore(this);
     m_server = new ReplayServer(this);
-    m_server->setHandler([](const RecordedRequest &r) -> std::optional<ScriptedResponse> {
-        if (r.method != "POST" || !r.path.endsWith(QStringLiteral("/oauth2/v2.0/token")))
-            return std::nullopt;
-        ScriptedResponse token;
-        token.headers = { { QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json") } };
-        token.body = QByteArrayLiteral(R"({"access_token":"t","expires_in":3600,"token_type":"Bearer"})");
-        return token;
-    });
+    m_server->serveTokens();
     QVERIFY(m_server->listen());
     EntraSettings settings;
     settings.authority = m_server->url(QStringLiteral("/"));

@@ -110,7 +110,6 @@ private:
     std::unique_ptr<ReplayServer> m_search;
     std::unique_ptr<ReplayServer> m_login;
     std::unique_ptr<EntraTokenSource> m_tokens;
-    QList<RecordedRequest> m_tokenRequests;
 };
 
 void tst_SearchContract::initTestCase()
@@ -130,18 +129,9 @@ void tst_SearchContract::init()
     QVERIFY(m_search->listen());
 
     // A token endpoint of Entra ID's shape: POST /TENANT/oauth2/v2.0/token.
-    m_tokenRequests.clear();
     m_login = std::make_unique<ReplayServer>();
     m_login->setTls({leaf.certificate()}, leaf.key());
-    m_login->setHandler([this](const RecordedRequest &r) -> std::optional<ScriptedResponse> {
-        if (r.method != "POST" || !r.path.endsWith(QStringLiteral("/oauth2/v2.0/token")))
-            return std::nullopt;
-        m_tokenRequests.append(r);
-        ScriptedResponse answer;
-        answer.headers = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
-        answer.body = QByteArrayLiteral(R"({"access_token":"t","expires_in":3600,"token_type":"Bearer"})");
-        return answer;
-    });
+    m_login->serveTokens();
     QVERIFY(m_login->listen());
 
     EntraSettings settings;
@@ -158,8 +148,8 @@ void tst_SearchContract::cleanup()
 {
     if (entra() && !QByteArray(QTest::currentDataTag()).contains("without") && !QTest::currentTestFailed()) {
         // One token request per case (the source caches), for the search scope, by the app.
-        QCOMPARE(m_tokenRequests.size(), 1);
-        const QUrlQuery form(QString::fromUtf8(m_tokenRequests.first().body));
+        QCOMPARE(m_login->tokenRequests().size(), 1);
+        const QUrlQuery form(QString::fromUtf8(m_login->tokenRequests().first().body));
         QCOMPARE(form.queryItemValue(QStringLiteral("grant_type")), QStringLiteral("client_credentials"));
         QCOMPARE(form.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded), kScope);
         QCOMPARE(form.queryItemValue(QStringLiteral("client_id")), QStringLiteral("drconsole-app"));

@@ -148,6 +148,22 @@ QUrl ReplayServer::rebase(const QUrl &in) const
     return u;
 }
 
+void ReplayServer::serveTokens(const QByteArray &accessToken)
+{
+    m_handler = [this, accessToken](const RecordedRequest &r) -> std::optional<ScriptedResponse> {
+        if (r.method != "POST" || !r.path.endsWith(QStringLiteral("/oauth2/v2.0/token")))
+            return std::nullopt;
+        m_tokenRequests.append(r);
+        ScriptedResponse token;
+        token.headers = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")}};
+        token.body = QJsonDocument(QJsonObject{{QStringLiteral("access_token"), QString::fromLatin1(accessToken)},
+                                               {QStringLiteral("expires_in"), 3600},
+                                               {QStringLiteral("token_type"), QStringLiteral("Bearer")}})
+                         .toJson(QJsonDocument::Compact);
+        return token;
+    };
+}
+
 void ReplayServer::enqueue(const ScriptedResponse &response)
 {
     m_queue.append(response);

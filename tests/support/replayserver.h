@@ -94,9 +94,15 @@ public:
     using Handler = std::function<std::optional<ScriptedResponse>(const RecordedRequest &)>;
     void setHandler(Handler handler) { m_handler = std::move(handler); }
 
+    // Answers POST .../oauth2/v2.0/token as Entra ID's token endpoint does for a granted client
+    // credentials request (a bearer `accessToken` valid for an hour) and passes every other
+    // request on to the queue: what a test of the ARM or data-plane code needs beside it.
+    void serveTokens(const QByteArray &accessToken = QByteArrayLiteral("t"));
+    QList<RecordedRequest> tokenRequests() const { return m_tokenRequests; }
+
     QList<RecordedRequest> requests() const { return m_requests; }
     int pending() const { return int(m_queue.size()); }
-    void clear() { m_requests.clear(); m_queue.clear(); }
+    void clear() { m_requests.clear(); m_tokenRequests.clear(); m_queue.clear(); }
 
     // An absolute URL moved onto this server (scheme, host and port replaced).
     QUrl rebase(const QUrl &url) const;
@@ -110,6 +116,7 @@ private:
     bool m_tls = false;
     QList<ScriptedResponse> m_queue;
     QList<RecordedRequest> m_requests;
+    QList<RecordedRequest> m_tokenRequests;
     Handler m_handler;
     QList<QPointer<QTcpSocket>> m_sockets;
 };
