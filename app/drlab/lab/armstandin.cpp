@@ -34,22 +34,6 @@ QString newId()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-HttpResponse jsonResponse(int status, const QJsonObject &body)
-{
-    HttpResponse r;
-    r.status = status;
-    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-    return r;
-}
-
-// ARM's error body: {"error": {"code", "message"}}.
-HttpResponse armError(int status, const QString &code, const QString &message)
-{
-    return jsonResponse(status, {{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), code},
-                                                                       {QStringLiteral("message"), message}}}});
-}
-
 // Entra ID's error body, as the v2.0 token endpoint documents it (error, error_description
 // with the trace lines, error_codes, timestamp, ids, error_uri).
 HttpResponse aadError(int status, const QString &error, int code, const QString &description, const QString &authority)
@@ -218,13 +202,13 @@ bool ArmStandIn::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 void ArmStandIn::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     auto responder = makeResponder(request, socket);
-    send(responder, armError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource")));
+    send(responder, azureError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource")));
 }
 
 void ArmStandIn::route(const QHttpServerRequest &request, Reply reply)
 {
     if (request.body().size() > kMaxBodyBytes)
-        return reply(armError(413, QStringLiteral("RequestEntityTooLarge"), QStringLiteral("the request body is too large")));
+        return reply(azureError(413, QStringLiteral("RequestEntityTooLarge"), QStringLiteral("the request body is too large")));
     const QString path = request.url().path();
     QStringList segments = path.split(u'/', Qt::SkipEmptyParts);
     const auto method = request.method();
@@ -239,15 +223,15 @@ void ArmStandIn::route(const QHttpServerRequest &request, Reply reply)
 
     // ARM: authentication first, then the api-version, then the resource, as ARM answers.
     if (segments.isEmpty() || segments.first().compare(u"subscriptions", Qt::CaseInsensitive) != 0)
-        return reply(armError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path)));
+        return reply(azureError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path)));
     if (const auto denied = checkBearer(request))
         return reply(*denied);
     const QString apiVersion = QUrlQuery(request.url()).queryItemValue(QStringLiteral("api-version"), QUrl::FullyDecoded);
     if (apiVersion.isEmpty())
-        return reply(armError(400, QStringLiteral("MissingApiVersionParameter"),
+        return reply(azureError(400, QStringLiteral("MissingApiVersionParameter"),
                               QStringLiteral("The api-version query parameter (?api-version=) is required for all requests.")));
     if (apiVersion != QLatin1String(kTmApiVersion))
-        return reply(armError(400, QStringLiteral("InvalidApiVersionParameter"),
+        return reply(azureError(400, QStringLiteral("InvalidApiVersionParameter"),
                               QStringLiteral("The api-version '%1' is invalid. The supported versions are '%2'.")
                                   .arg(apiVersion, QLatin1String(kTmApiVersion))));
 
@@ -257,39 +241,39 @@ void ArmStandIn::route(const QHttpServerRequest &request, Reply reply)
         return segments.size() > i && segments.at(i).compare(word, Qt::CaseInsensitive) == 0;
     };
     if (segments.size() < 2 || segments.at(1).compare(QLatin1String(kTmSubscriptionId), Qt::CaseInsensitive) != 0)
-        return reply(armError(404, QStringLiteral("SubscriptionNotFound"),
+        return reply(azureError(404, QStringLiteral("SubscriptionNotFound"),
                               QStringLiteral("The subscription '%1' could not be found.").arg(segments.value(1))));
     if (!is(2, QLatin1String("resourceGroups")) || segments.size() < 4)
-        return reply(armError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path)));
+        return reply(azureError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path)));
     if (!is(3, QLatin1String(kTmResourceGroup)))
-        return reply(armError(404, QStringLiteral("ResourceGroupNotFound"),
+        return reply(azureError(404, QStringLiteral("ResourceGroupNotFound"),
                               QStringLiteral("Resource group '%1' could not be found.").arg(segments.at(3))));
     if (!is(4, QLatin1String("providers")) || !is(5, QLatin1String("Microsoft.Network")) || !is(6, QLatin1String("trafficManagerProfiles"))
         || segments.size() < 8)
-        return reply(armError(404, QStringLiteral("NotFound"),
+        return reply(azureError(404, QStringLiteral("NotFound"),
                               QStringLiteral("The lab serves only Microsoft.Network/trafficManagerProfiles: no resource at %1").arg(path)));
     if (!is(7, QLatin1String(kTmProfileName)))
-        return reply(armError(404, QStringLiteral("NotFound"),
+        return reply(azureError(404, QStringLiteral("NotFound"),
                               QStringLiteral("The Resource 'Microsoft.Network/trafficManagerProfiles/%1' under resource group '%2' was not found.")
                                   .arg(segments.at(7), QLatin1String(kTmResourceGroup))));
     if (segments.size() == 8) {
         if (method != QHttpServerRequest::Method::Get)
-            return reply(armError(405, QStringLiteral("MethodNotAllowed"),
+            return reply(azureError(405, QStringLiteral("MethodNotAllowed"),
                                   QStringLiteral("The lab's Traffic Manager stand-in only reads the profile (GET); change its endpoints with PATCH.")));
         return getProfile(std::move(reply));
     }
     if (segments.size() != 10 || !is(8, QLatin1String(kTmEndpointType)))
-        return reply(armError(404, QStringLiteral("NotFound"),
+        return reply(azureError(404, QStringLiteral("NotFound"),
                               QStringLiteral("The lab's profile %1 has only ExternalEndpoints: no resource at %2").arg(QLatin1String(kTmProfileName), path)));
     const StandInEndpoint *endpoint = findEndpoint(segments.at(9));
     if (!endpoint)
-        return reply(armError(404, QStringLiteral("NotFound"),
+        return reply(azureError(404, QStringLiteral("NotFound"),
                               QStringLiteral("The endpoint '%1' of profile '%2' was not found.").arg(segments.at(9), QLatin1String(kTmProfileName))));
     if (method == QHttpServerRequest::Method::Get)
         return getEndpoint(endpoint->name, std::move(reply));
     if (method == QHttpServerRequest::Method::Patch)
         return patchEndpoint(endpoint->name, request.body(), std::move(reply));
-    return reply(armError(405, QStringLiteral("MethodNotAllowed"),
+    return reply(azureError(405, QStringLiteral("MethodNotAllowed"),
                           QStringLiteral("The lab's Traffic Manager stand-in serves GET and PATCH of an endpoint only.")));
 }
 
@@ -366,7 +350,7 @@ HttpResponse ArmStandIn::token(const QHttpServerRequest &request)
 std::optional<HttpResponse> ArmStandIn::checkBearer(const QHttpServerRequest &request) const
 {
     const auto denied = [this](const QString &message) {
-        HttpResponse r = armError(401, QStringLiteral("AuthenticationFailed"), message);
+        HttpResponse r = azureError(401, QStringLiteral("AuthenticationFailed"), message);
         r.headers.append({QByteArrayLiteral("WWW-Authenticate"),
                           QStringLiteral("Bearer authorization_uri=\"https://localhost:%1/%2\", error=\"invalid_token\", "
                                          "error_description=\"The authentication failed because of missing 'Authorization' header or invalid token.\"")
@@ -505,7 +489,7 @@ namespace {
 
 HttpResponse haproxyFailed(const QString &why)
 {
-    return armError(500, QStringLiteral("InternalServerError"), QStringLiteral("The lab's HAProxy runtime API did not answer: %1").arg(why));
+    return azureError(500, QStringLiteral("InternalServerError"), QStringLiteral("The lab's HAProxy runtime API did not answer: %1").arg(why));
 }
 
 } // namespace
@@ -534,17 +518,17 @@ void ArmStandIn::patchEndpoint(const QString &name, const QByteArray &body, Repl
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return reply(armError(400, QStringLiteral("InvalidRequestContent"),
+        return reply(azureError(400, QStringLiteral("InvalidRequestContent"),
                               QStringLiteral("The request content was invalid and could not be deserialized: %1.")
                                   .arg(error.error != QJsonParseError::NoError ? error.errorString() : QStringLiteral("not a JSON object"))));
     const QJsonObject patch = doc.object();
     if (patch.contains(QStringLiteral("name")) && patch.value(QStringLiteral("name")).toString().compare(name, Qt::CaseInsensitive) != 0)
-        return reply(armError(400, QStringLiteral("BadRequest"),
+        return reply(azureError(400, QStringLiteral("BadRequest"),
                               QStringLiteral("The name '%1' in the body does not match the endpoint '%2' of the URL.")
                                   .arg(patch.value(QStringLiteral("name")).toString(), name)));
     const QJsonValue propertiesValue = patch.value(QStringLiteral("properties"));
     if (!propertiesValue.isUndefined() && !propertiesValue.isObject())
-        return reply(armError(400, QStringLiteral("InvalidRequestContent"),
+        return reply(azureError(400, QStringLiteral("InvalidRequestContent"),
                               QStringLiteral("The request content was invalid and could not be deserialized: 'properties' is not an object.")));
     const QJsonObject properties = propertiesValue.toObject();
 
@@ -560,27 +544,27 @@ void ArmStandIn::patchEndpoint(const QString &name, const QByteArray &body, Repl
             else if (s.compare(u"Disabled", Qt::CaseInsensitive) == 0)
                 enable = false;
             else
-                return reply(armError(400, QStringLiteral("BadRequest"),
+                return reply(azureError(400, QStringLiteral("BadRequest"),
                                       QStringLiteral("The value of endpointStatus must be 'Enabled' or 'Disabled', not %1.")
                                           .arg(QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact)))));
         } else if (key == u"priority") {
             const double p = value.toDouble(-1);
             if (!value.isDouble() || p != double(qint64(p)) || p < 1 || p > 1000)
-                return reply(armError(400, QStringLiteral("BadRequest"),
+                return reply(azureError(400, QStringLiteral("BadRequest"),
                                       QStringLiteral("The endpoint priority must be a whole number from 1 to 1000.")));
             newPriority = int(p);
         } else if ((key == u"target" && value.toString() == endpoint.target) || (key == u"weight" && value.toInt(-1) == 1)
                    || (key == u"endpointLocation" && value.toString() == endpoint.location)) {
             continue; // unchanged: accepted as Azure does
         } else {
-            return reply(armError(400, QStringLiteral("BadRequest"),
+            return reply(azureError(400, QStringLiteral("BadRequest"),
                                   QStringLiteral("The lab's Traffic Manager stand-in changes only endpointStatus and priority, not '%1'.").arg(key)));
         }
     }
     if (newPriority) {
         for (auto it = m_priorities.cbegin(); it != m_priorities.cend(); ++it) {
             if (it.key() != name && it.value() == *newPriority)
-                return reply(armError(409, QStringLiteral("Conflict"),
+                return reply(azureError(409, QStringLiteral("Conflict"),
                                       QStringLiteral("The priority %1 is already used by endpoint '%2' of profile '%3'. Endpoint priorities must be "
                                                      "unique within a profile.")
                                           .arg(*newPriority)
@@ -590,7 +574,7 @@ void ArmStandIn::patchEndpoint(const QString &name, const QByteArray &body, Repl
         m_priorities.insert(name, *newPriority);
         if (const auto saved = savePriorities(); !saved) {
             m_priorities.insert(name, old);
-            return reply(armError(500, QStringLiteral("InternalServerError"), saved.error()));
+            return reply(azureError(500, QStringLiteral("InternalServerError"), saved.error()));
         }
         dr::log::get("lab")->info("traffic manager: endpoint {} priority {} -> {}", name.toStdString(), old, *newPriority);
     }

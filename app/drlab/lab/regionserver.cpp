@@ -26,21 +26,6 @@ namespace drlab {
 
 namespace {
 
-HttpResponse jsonResponse(int status, const QJsonObject &body)
-{
-    HttpResponse r;
-    r.status = status;
-    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-    return r;
-}
-
-HttpResponse errorResponse(int status, const QString &code, const QString &message)
-{
-    return jsonResponse(status, {{QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), code},
-                                                                       {QStringLiteral("message"), message}}}});
-}
-
 void send(QHttpServerResponder &responder, const HttpResponse &response, const QString &region)
 {
     responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(response.status));
@@ -166,7 +151,7 @@ bool RegionServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 void RegionServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     auto responder = makeResponder(request, socket);
-    send(responder, errorResponse(404, QStringLiteral("NotFound"), QStringLiteral("no such resource")), m_config.regionId);
+    send(responder, azureError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource")), m_config.regionId);
 }
 
 HttpResponse RegionServer::route(const QHttpServerRequest &request, QTcpSocket *)
@@ -174,19 +159,19 @@ HttpResponse RegionServer::route(const QHttpServerRequest &request, QTcpSocket *
     const QString path = request.url().path();
     const auto method = request.method();
     if (request.body().size() > kMaxBodyBytes)
-        return errorResponse(413, QStringLiteral("RequestEntityTooLarge"), QStringLiteral("the request body is too large"));
+        return azureError(413, QStringLiteral("RequestEntityTooLarge"), QStringLiteral("the request body is too large"));
     if (path == u"/healthz" && method == QHttpServerRequest::Method::Get)
         return health(QStringLiteral("bot-api"));
     if (path == u"/kb/healthz" && method == QHttpServerRequest::Method::Get)
         return health(QStringLiteral("knowledge-base"));
     if (path == u"/api/messages") {
         if (method != QHttpServerRequest::Method::Post)
-            return errorResponse(405, QStringLiteral("MethodNotAllowed"), QStringLiteral("use POST"));
+            return azureError(405, QStringLiteral("MethodNotAllowed"), QStringLiteral("use POST"));
         return chat(request);
     }
     if (SearchApi::handles(request.url())) {
         if (m_faults.componentsDown.contains(QStringLiteral("search-index")))
-            return errorResponse(503, QStringLiteral("ServiceUnavailable"),
+            return azureError(503, QStringLiteral("ServiceUnavailable"),
                                  QStringLiteral("the search service in region %1 is unavailable").arg(m_config.regionId));
         QHash<QByteArray, QByteArray> headers;
         for (const auto &[name, value] : request.headers())
@@ -197,7 +182,7 @@ HttpResponse RegionServer::route(const QHttpServerRequest &request, QTcpSocket *
         base.setPort(serverPorts().value(0));
         return m_search->handle(methodName(method).toLatin1(), request.url(), headers, request.body(), base);
     }
-    return errorResponse(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path));
+    return azureError(404, QStringLiteral("NotFound"), QStringLiteral("no such resource: %1").arg(path));
 }
 
 HttpResponse RegionServer::health(const QString &component) const
@@ -216,16 +201,16 @@ HttpResponse RegionServer::chat(const QHttpServerRequest &request)
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body(), &error);
     if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return errorResponse(400, QStringLiteral("BadArgument"), QStringLiteral("the body is not a JSON activity"));
+        return azureError(400, QStringLiteral("BadArgument"), QStringLiteral("the body is not a JSON activity"));
     const QJsonObject activity = doc.object();
     if (activity.value(QStringLiteral("type")).toString() != u"message")
-        return errorResponse(400, QStringLiteral("BadArgument"), QStringLiteral("only activities of type 'message' are answered"));
+        return azureError(400, QStringLiteral("BadArgument"), QStringLiteral("only activities of type 'message' are answered"));
     const QString text = activity.value(QStringLiteral("text")).toString().trimmed();
     if (text.isEmpty())
-        return errorResponse(400, QStringLiteral("BadArgument"), QStringLiteral("the activity has no text"));
+        return azureError(400, QStringLiteral("BadArgument"), QStringLiteral("the activity has no text"));
     if (m_faults.componentsDown.contains(QStringLiteral("knowledge-base"))
         || m_faults.componentsDown.contains(QStringLiteral("search-index")))
-        return errorResponse(502, QStringLiteral("KnowledgeBaseUnavailable"),
+        return azureError(502, QStringLiteral("KnowledgeBaseUnavailable"),
                              QStringLiteral("the knowledge base of region %1 does not answer").arg(m_config.regionId));
 
     QString documentId;
