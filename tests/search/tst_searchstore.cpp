@@ -97,6 +97,22 @@ QStringList ids(const SearchResults &r)
     return out;
 }
 
+// The keys of a page read with SearchOptions::keysOnly, packed or not.
+QStringList keysOf(const SearchResults &r)
+{
+    QStringList out;
+    qsizetype begin = 0;
+    for (qsizetype i = 0; i < r.hitCount(); ++i) {
+        if (r.keysPacked) {
+            out << QString::fromUtf8(QByteArrayView(r.keyText).sliced(begin, r.keyEnds.at(i) - begin));
+            begin = r.keyEnds.at(i);
+        } else {
+            out << r.hits.at(i).key;
+        }
+    }
+    return out;
+}
+
 QStringList sorted(QStringList list)
 {
     list.sort();
@@ -691,6 +707,20 @@ void tst_SearchStore::keyOnlySelect()
         }
     }
     QVERIFY(!ids(*all).contains(QStringLiteral("5")));
+
+    // Keys alone, as the search API asks for a key-only page: packed straight from SQLite
+    // when nothing is scored (every score 1), the same keys in the same order either way.
+    o.select = { QStringLiteral("id") };
+    o.keysOnly = true;
+    const auto packed = m_store->search(QStringLiteral("hotels"), o);
+    QVERIFY2(packed.has_value(), qPrintable(errorText(packed)));
+    QCOMPARE(packed->keysPacked, search.isEmpty());
+    QVERIFY(packed->count == all->count);
+    QCOMPARE(keysOf(*packed), ids(*all));
+    if (packed->keysPacked) {
+        for (const SearchHit &h : all->hits)
+            QCOMPARE(h.score, 1.0);
+    }
 }
 
 // Deep paging by key over a few thousand documents, as an index diff reads it: the key-only
@@ -723,6 +753,31 @@ void tst_SearchStore::keyOnlyPaging()
     const QStringList keys = walk({ QStringLiteral("id") });
     QCOMPARE(keys.size(), docs.size());
     QCOMPARE(keys, walk({}));
+
+    // The packed pages, one more than asked to learn whether another follows (as the API
+    // asks): the same keys, and a page cut back to its size keeps exactly its first keys.
+    QStringList packed;
+    QString last;
+    for (int pages = 0; pages < 10; ++pages) {
+        SearchOptions o;
+        o.select = { QStringLiteral("id") };
+        o.keysOnly = true;
+        o.orderBy = QStringLiteral("id asc");
+        o.filter = last.isEmpty() ? QString() : QStringLiteral("id gt '%1'").arg(last);
+        o.limit = 1001;
+        auto page = m_store->search(index, o);
+        QVERIFY2(page.has_value(), qPrintable(errorText(page)));
+        QVERIFY(page->keysPacked);
+        const QStringList all = keysOf(*page);
+        page->truncateHits(1000);
+        QCOMPARE(keysOf(*page), all.mid(0, 1000));
+        QCOMPARE(page->keyText.size(), page->keyEnds.isEmpty() ? 0 : page->keyEnds.constLast());
+        if (all.isEmpty())
+            break;
+        packed += keysOf(*page);
+        last = packed.constLast();
+    }
+    QCOMPARE(packed, keys);
 }
 
 void tst_SearchStore::topAndSkip()

@@ -173,10 +173,10 @@ HttpResponse json(int status, const QJsonValue &value)
 }
 
 // A string as QJsonDocument writes it (UTF-8, quotes, backslashes and controls escaped).
-void appendJsonString(QByteArray &out, const QString &s)
+void appendJsonString(QByteArray &out, QByteArrayView utf8)
 {
     out += '"';
-    for (const char c : s.toUtf8()) {
+    for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
             out += '\\';
@@ -201,6 +201,11 @@ void appendJsonString(QByteArray &out, const QString &s)
     out += '"';
 }
 
+void appendJsonString(QByteArray &out, const QString &s)
+{
+    appendJsonString(out, QByteArrayView(s.toUtf8()));
+}
+
 // The search answer: `head` (the @odata/@search annotations, which all sort before "value",
 // as QJsonDocument would order them) and the hits written one by one. A page of keys alone is
 // written straight from the keys, without an object per hit.
@@ -213,7 +218,24 @@ QByteArray searchAnswer(const QJsonObject &head, const SearchResults &results)
     body += "\"value\":[";
     const bool keys = !results.keyField.isEmpty();
     if (keys)
-        body.reserve(body.size() + results.hits.size() * (40 + results.keyField.size()));
+        body.reserve(body.size() + results.hitCount() * (40 + results.keyField.size()) + results.keyText.size());
+    if (results.keysPacked) {
+        // Every score is 1 here (nothing was scored).
+        QByteArray head = "{\"@search.score\":1,";
+        appendJsonString(head, results.keyField);
+        head += ':';
+        qsizetype begin = 0;
+        for (qsizetype i = 0; i < results.keyEnds.size(); ++i) {
+            if (i > 0)
+                body += ',';
+            body += head;
+            appendJsonString(body, QByteArrayView(results.keyText).sliced(begin, results.keyEnds.at(i) - begin));
+            body += '}';
+            begin = results.keyEnds.at(i);
+        }
+        body += "]}";
+        return body;
+    }
     bool first = true;
     for (const SearchHit &hit : results.hits) {
         if (!first)
@@ -859,8 +881,8 @@ HttpResponse SearchApi::handle(const QByteArray &method, const QUrl &url,
             if (!results)
                 return error(results.error());
             bool more = false;
-            if (results->hits.size() > page) {
-                results->hits.resize(page);
+            if (results->hitCount() > page) {
+                results->truncateHits(page);
                 more = true;
             }
             QJsonObject out;

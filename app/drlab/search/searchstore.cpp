@@ -7,9 +7,12 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -378,6 +381,15 @@ SearchStore::SearchStore(const QString &path)
         return;
     }
     exec(QStringLiteral("DROP TABLE temp.fts5_probe"));
+    // The driver's handle is only usable with the same SQLite library: a Qt built with its
+    // own copy would report another version here (or no sqlite3* at all).
+    const QVariant handle = m_db.driver()->handle();
+    if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0) {
+        QSqlQuery version(m_db);
+        if (version.exec(QStringLiteral("SELECT sqlite_version()")) && version.next()
+            && version.value(0).toString() == QLatin1String(sqlite3_libversion()))
+            m_handle = *static_cast<sqlite3 *const *>(handle.constData());
+    }
     if (!exec(QStringLiteral("CREATE TABLE IF NOT EXISTS search_indexes(id INTEGER PRIMARY KEY, "
                              "name TEXT NOT NULL UNIQUE, "
                              "definition TEXT NOT NULL, etag INTEGER NOT NULL DEFAULT 1)"))
@@ -410,6 +422,9 @@ SearchStore::SearchStore(const QString &path)
 
 SearchStore::~SearchStore()
 {
+    // Before the connection closes: an open statement would keep it from closing.
+    sqlite3_finalize(m_keyStatement);
+    m_keyStatement = nullptr;
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connection);
@@ -739,10 +754,14 @@ SearchResult<QList<IndexingResult>> SearchStore::indexDocuments(
 
     if (!m_db.transaction())
         return sqlFailure(QStringLiteral("cannot start a transaction"));
-    QSqlQuery find(m_db), insert(m_db), update(m_db), remove(m_db), ftsInsert(m_db),
+    QSqlQuery find(m_db), findRow(m_db), insert(m_db), update(m_db), remove(m_db), ftsInsert(m_db),
         ftsRemove(m_db);
+    // Only a merge reads what is stored; an upload replaces it and a delete drops it, so
+    // they look up the row alone.
     bool prepared = find.prepare(QStringLiteral("SELECT rowid, doc FROM %1 WHERE %2 = ?")
                                      .arg(docs, IndexDefinition::column(def.keyIndex())))
+        && findRow.prepare(QStringLiteral("SELECT rowid FROM %1 WHERE %2 = ?")
+                               .arg(docs, IndexDefinition::column(def.keyIndex())))
         && insert.prepare(QStringLiteral("INSERT INTO %1(doc, %2) VALUES(?, %3)")
                               .arg(docs, columnNames.join(QStringLiteral(", ")),
                                   marks.join(QStringLiteral(", "))))
@@ -799,13 +818,16 @@ SearchResult<QList<IndexingResult>> SearchStore::indexDocuments(
             results << r;
             continue;
         }
-        find.addBindValue(item.key);
-        if (!find.exec())
-            return failed(find, QStringLiteral("cannot look up a document"));
-        const bool exists = find.next();
-        const qint64 rowid = exists ? find.value(0).toLongLong() : -1;
-        QJsonObject current = exists ? parseDocument(find.value(1).toByteArray()) : QJsonObject();
-        find.finish();
+        const bool reads = item.action != Action::Upload && item.action != Action::Delete;
+        QSqlQuery &lookup = reads ? find : findRow;
+        lookup.addBindValue(item.key);
+        if (!lookup.exec())
+            return failed(lookup, QStringLiteral("cannot look up a document"));
+        const bool exists = lookup.next();
+        const qint64 rowid = exists ? lookup.value(0).toLongLong() : -1;
+        const bool merging = exists && reads;
+        const QJsonObject current = merging ? parseDocument(lookup.value(1).toByteArray()) : QJsonObject();
+        lookup.finish();
 
         if (item.action == Action::Delete) {
             if (exists) {
@@ -829,7 +851,7 @@ SearchResult<QList<IndexingResult>> SearchStore::indexDocuments(
             continue;
         }
         QJsonObject doc = item.fields;
-        if (exists && item.action != Action::Upload) {
+        if (merging) {
             doc = current;
             for (auto it = item.fields.begin(); it != item.fields.end(); ++it)
                 doc.insert(it.key(), it.value());
@@ -1232,6 +1254,18 @@ SearchResult<SearchResults> SearchStore::search(
     // the same, without reading and parsing every stored document.
     const bool keyOnly = select->size() == 1 && select->constFirst() == def.keyIndex();
     const QString keyName = def.keyField().name;
+    const bool highlighting = text && !highlightColumns.isEmpty();
+    if (keyOnly && options.keysOnly && !highlighting && m_handle && score == QLatin1String("1.0")) {
+        results.keyField = keyName;
+        QVariantList all = binds;
+        all << options.limit << options.skip;
+        if (!readKeys(QStringLiteral("SELECT d.%5, %1 AS score FROM %2 WHERE %3 ORDER BY %4 LIMIT ? OFFSET ?")
+                          .arg(score, from, where, orderSql.join(QStringLiteral(", ")),
+                              IndexDefinition::column(def.keyIndex())),
+                all, &results))
+            return queryFailure();
+        return results;
+    }
     QSqlQuery q(m_db);
     if (!run(q,
             QStringLiteral(
@@ -1243,7 +1277,6 @@ SearchResult<SearchResults> SearchStore::search(
         return queryFailure();
 
     QSqlQuery highlight(m_db);
-    const bool highlighting = text && !highlightColumns.isEmpty();
     if (highlighting
         && !highlight.prepare(
             QStringLiteral("SELECT %2 FROM %1 WHERE %1 MATCH ? AND rowid = ?").arg(fts, [&]() {
@@ -1286,6 +1319,87 @@ SearchResult<SearchResults> SearchStore::search(
         results.hits << hit;
     }
     return results;
+}
+
+bool SearchStore::readKeys(const QString &sql, const QVariantList &binds, SearchResults *out) const
+{
+    const auto failed = [this] {
+        m_error = QString::fromUtf8(sqlite3_errmsg(m_handle));
+        if (m_keyStatement)
+            sqlite3_reset(m_keyStatement);
+        return false;
+    };
+    if (!m_keyStatement || sql != m_keyStatementSql) {
+        sqlite3_finalize(m_keyStatement);
+        m_keyStatement = nullptr;
+        m_keyStatementSql.clear();
+        const QByteArray text = sql.toUtf8();
+        if (sqlite3_prepare_v2(m_handle, text.constData(), int(text.size()), &m_keyStatement, nullptr) != SQLITE_OK)
+            return failed();
+        m_keyStatementSql = sql;
+    }
+    sqlite3_stmt *st = m_keyStatement;
+    sqlite3_clear_bindings(st);
+    // As Qt's driver binds them, so that the answer is the same either way.
+    for (int i = 0; i < binds.size(); ++i) {
+        const QVariant &v = binds.at(i);
+        int rc = SQLITE_OK;
+        switch (v.isNull() ? QMetaType::UnknownType : v.typeId()) {
+        case QMetaType::UnknownType:
+            rc = sqlite3_bind_null(st, i + 1);
+            break;
+        case QMetaType::Bool:
+        case QMetaType::Int:
+        case QMetaType::UInt:
+        case QMetaType::Long:
+        case QMetaType::LongLong:
+        case QMetaType::Short:
+            rc = sqlite3_bind_int64(st, i + 1, v.toLongLong());
+            break;
+        case QMetaType::Double:
+        case QMetaType::Float:
+            rc = sqlite3_bind_double(st, i + 1, v.toDouble());
+            break;
+        case QMetaType::QByteArray: {
+            const QByteArray b = v.toByteArray();
+            rc = sqlite3_bind_blob64(st, i + 1, b.constData(), sqlite3_uint64(b.size()), SQLITE_TRANSIENT);
+            break;
+        }
+        default: {
+            const QByteArray t = v.toString().toUtf8();
+            rc = sqlite3_bind_text64(st, i + 1, t.constData(), sqlite3_uint64(t.size()), SQLITE_TRANSIENT, SQLITE_UTF8);
+            break;
+        }
+        }
+        if (rc != SQLITE_OK)
+            return failed();
+    }
+    out->keysPacked = true;
+    out->keyText.clear();
+    out->keyEnds.clear();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const auto *key = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+        out->keyText.append(key, sqlite3_column_bytes(st, 0));
+        out->keyEnds.append(out->keyText.size());
+    }
+    if (rc != SQLITE_DONE)
+        return failed();
+    // Ends the read transaction at once: an open statement would hold back checkpoints.
+    sqlite3_reset(st);
+    return true;
+}
+
+void SearchResults::truncateHits(qsizetype n)
+{
+    if (keysPacked) {
+        if (n < keyEnds.size()) {
+            keyText.truncate(n > 0 ? keyEnds.at(n - 1) : 0);
+            keyEnds.resize(n);
+        }
+    } else if (n < hits.size()) {
+        hits.resize(n);
+    }
 }
 
 QString SearchStore::bestAnswer(

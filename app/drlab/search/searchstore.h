@@ -30,6 +30,9 @@
 
 #include <optional>
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace drlab {
 
 struct IndexingResult
@@ -89,6 +92,14 @@ struct SearchHit
 struct SearchResults
 {
     QList<SearchHit> hits;
+    // With SearchOptions::keysOnly when nothing is scored (no search text, no vectors: every
+    // score is 1), the keys may come packed instead: their UTF-8 bytes back to back in
+    // `keyText`, `keyEnds` where each ends, and `hits` empty.
+    bool keysPacked = false;
+    QByteArray keyText;
+    QList<qsizetype> keyEnds;
+    qsizetype hitCount() const { return keysPacked ? keyEnds.size() : hits.size(); }
+    void truncateHits(qsizetype n);
     std::optional<qint64> count; // set when includeCount
     QJsonObject facets; // field -> [{"count", "value"}], for requested facets
     QString keyField; // set when the hits carry only their key (SearchOptions::keysOnly)
@@ -152,9 +163,18 @@ private:
     SearchResult<void> rebuildFullText(const Index &index) const;
     std::unexpected<SearchError> sqlFailure(const QString &what) const;
 
+    // A page of keys read with SQLite's own API: no QVariant or QString per row, the key
+    // column's UTF-8 text appended as it is stored. False (and m_error) when SQLite refuses.
+    bool readKeys(const QString &sql, const QVariantList &binds, SearchResults *out) const;
+
     QString m_path;
     QString m_connection;
     QSqlDatabase m_db;
+    // The Qt connection's own SQLite handle, when the driver is the SQLite this program links
+    // (Debian's is); null otherwise, and key pages go through Qt like every other query.
+    sqlite3 *m_handle = nullptr;
+    mutable sqlite3_stmt *m_keyStatement = nullptr;
+    mutable QString m_keyStatementSql;
     bool m_open = false;
     mutable QString m_error; // the last SQLite error, for messages
     QHash<QString, Index> m_indexes;
