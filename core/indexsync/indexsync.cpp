@@ -77,8 +77,15 @@ QString IndexSync::pageFilter(const QString &keyField, const QString &base, cons
 
 QString IndexSync::rangeFilter(const QString &keyField, const QStringList &bounds, int i)
 {
+    return rangePageFilter(keyField, bounds, i, QString());
+}
+
+QString IndexSync::rangePageFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey)
+{
     QStringList parts;
-    if (i > 0 && i <= bounds.size())
+    if (!lastKey.isEmpty())
+        parts << keyField + QStringLiteral(" gt ") + SearchClient::odataString(lastKey);
+    else if (i > 0 && i <= bounds.size())
         parts << keyField + QStringLiteral(" ge ") + SearchClient::odataString(bounds.at(i - 1));
     if (i < bounds.size())
         parts << keyField + QStringLiteral(" lt ") + SearchClient::odataString(bounds.at(i));
@@ -100,17 +107,6 @@ QByteArray IndexSync::checksum(const QJsonObject &document)
 bool IndexSync::retryable(int statusCode)
 {
     return statusCode == 409 || statusCode == 422 || statusCode == 429 || statusCode == 500 || statusCode == 503;
-}
-
-QList<QString> IndexSync::missingFrom(const QSet<QString> &a, const QSet<QString> &b)
-{
-    QList<QString> out;
-    for (const QString &k : a) {
-        if (!b.contains(k))
-            out.append(k);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 // ---- the run ----
@@ -139,8 +135,8 @@ void IndexSync::start(std::function<void(Result<IndexSyncReport>)> done)
         return;
     }
     // Reading the index definition needs an admin key: a key that may not write is found
-    // before anything moves. A delta's key scan only reads, so it runs meanwhile; what it
-    // found waits for the check before deleting or copying.
+    // before anything moves. A delta's key scan and its watermark read only read, so they
+    // run meanwhile; the copy waits for the check.
     m_progress.phase = QStringLiteral("scanning");
     ++m_pendingOps;
     m_target->definition([this](Result<QJsonObject> definition) {
@@ -155,12 +151,19 @@ void IndexSync::start(std::function<void(Result<IndexSyncReport>)> done)
             return;
         m_writeChecked = true;
         if (m_options.full)
-            startCopy();
-        else if (m_afterWriteCheck)
-            std::exchange(m_afterWriteCheck, {})();
+            startCopy(QString(), true, false, {});
+        else
+            startDeltaCopy();
     });
-    if (!m_options.full)
-        scanKeys();
+    if (m_options.full)
+        return;
+    // A delta copies from the target's newest watermark while both indexes' keys are read:
+    // the copy mostly waits on the target's writes, the scan on reads.
+    scanKeys();
+    readWatermark(QString(), [this] {
+        m_watermarkRead = true;
+        startDeltaCopy();
+    });
 }
 
 void IndexSync::cancel()
@@ -258,7 +261,7 @@ void IndexSync::scanKeys()
     scanKeysOf(m_targetScan.get(), &m_targetKeys, m_targetName);
 }
 
-void IndexSync::scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who)
+void IndexSync::scanKeysOf(Scan *side, IndexKeys *keys, const QString &who)
 {
     // Split the index into key ranges read in parallel: the count says how many ranges, and
     // the keys at evenly spaced $skip positions are where they meet. The ranges cover every
@@ -272,7 +275,6 @@ void IndexSync::scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who)
         }
         if (haltIfStopping())
             return;
-        keys->reserve(qsizetype(std::min<qint64>(*n, 10000000)));
         // One page in flight per index would leave the service and this client waiting on
         // each other's round trips.
         const int ranges = int(std::clamp<qint64>(*n / m_options.keysPerRange, 1, m_options.concurrency));
@@ -313,14 +315,15 @@ void IndexSync::scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who)
     });
 }
 
-void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QString> *keys, const QString &who)
+void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, IndexKeys *keys, const QString &who)
 {
     side->ranges.clear();
     for (int i = 0; i <= bounds.size(); ++i) {
         auto range = std::make_unique<Scan>();
         range->client = side->client;
         range->select = side->select;
-        range->filter = rangeFilter(m_settings.keyField, bounds, i);
+        range->bounds = bounds;
+        range->range = i;
         side->ranges.push_back(std::move(range));
     }
     side->rangesLeft = int(side->ranges.size());
@@ -328,10 +331,10 @@ void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QStrin
         scanKeyRange(side, range.get(), keys, who);
 }
 
-void IndexSync::scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const QString &who)
+void IndexSync::scanKeyRange(Scan *side, Scan *range, IndexKeys *keys, const QString &who)
 {
     SearchQuery q;
-    q.filter = pageFilter(m_settings.keyField, range->filter, range->lastKey);
+    q.filter = rangePageFilter(m_settings.keyField, range->bounds, range->range, range->lastKey);
     q.orderBy = m_settings.keyField + QStringLiteral(" asc");
     q.select = {m_settings.keyField};
     q.top = kPageSize;
@@ -346,8 +349,8 @@ void IndexSync::scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const
         }
         if (haltIfStopping())
             return;
-        if (!page->keys.isEmpty()) {
-            const QString last = page->keys.constLast();
+        if (!page->isEmpty()) {
+            const QString last = page->key(page->size() - 1);
             // Without a key past the last one the next page would repeat this one forever.
             if (last.isEmpty() || last == range->lastKey) {
                 stop(QStringLiteral("%1 answered a page whose last document has no usable key field \"%2\"").arg(who, m_settings.keyField));
@@ -355,15 +358,18 @@ void IndexSync::scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const
             }
             range->lastKey = last;
         }
-        range->done = page->keys.size() < kPageSize && !page->more;
-        for (const QString &k : std::as_const(page->keys))
-            keys->insert(k);
+        range->done = page->size() < kPageSize && !page->more;
+        range->keys.append(*page);
         if (!range->done) {
             scanKeyRange(side, range, keys, who);
             return;
         }
         if (--side->rangesLeft > 0)
             return;
+        // The ranges in order: the keys in the service's order, which seal() then only checks.
+        for (const auto &r : side->ranges)
+            keys->append(std::move(r->keys));
+        keys->seal();
         side->done = true;
         if (m_sourceScan->done && m_targetScan->done)
             afterKeyScan();
@@ -374,17 +380,57 @@ void IndexSync::afterKeyScan()
 {
     if (m_options.full) {
         // Called once the copy is done: every key the target has and the source has not.
-        deleteKeys(missingFrom(m_targetKeys, m_sourceKeys), [this] { verify(); });
+        m_sourceKeys.seal();
+        deleteKeys(IndexKeys::missingFrom(m_targetKeys, m_sourceKeys), [this] { verify(); });
         return;
     }
-    if (!m_writeChecked) {
-        m_afterWriteCheck = [this] { afterKeyScan(); };
+    m_scanDone = true;
+    afterScanAndCopy();
+}
+
+void IndexSync::startDeltaCopy()
+{
+    if (!m_writeChecked || !m_watermarkRead || m_copyStarted)
+        return;
+    m_copyStarted = true;
+    m_report.watermark = QDateTime::fromString(m_watermarkLiteral, Qt::ISODateWithMs);
+    const QString from = m_watermarkLiteral.isEmpty() ? QString() : m_settings.watermarkField + QStringLiteral(" ge ") + m_watermarkLiteral;
+    startCopy(from, true, false, [this] {
+        m_copyPassDone = true;
+        afterScanAndCopy();
+    });
+}
+
+void IndexSync::afterScanAndCopy()
+{
+    if (!m_scanDone || !m_copyPassDone)
+        return;
+    m_missingKeys = IndexKeys::missingFrom(m_sourceKeys, m_targetKeys);
+    const QList<QString> extra = IndexKeys::missingFrom(m_targetKeys, m_sourceKeys);
+    const auto copyMissing = [this] { startCopy(QString(), false, true, [this] { verify(); }); };
+    if (extra.isEmpty()) {
+        copyMissing();
         return;
     }
-    // Deletions come before the watermark is read: a document only the target has may carry
-    // a newer watermark than anything the source changed, and would hide those changes.
-    m_missingKeys = missingFrom(m_sourceKeys, m_targetKeys);
-    deleteKeys(missingFrom(m_targetKeys, m_sourceKeys), [this] { readWatermark(); });
+    const bool watermarkDeleted = !m_watermarkKey.isEmpty() && extra.contains(m_watermarkKey);
+    deleteKeys(extra, [this, watermarkDeleted, copyMissing] {
+        if (!watermarkDeleted) {
+            copyMissing();
+            return;
+        }
+        // The watermark the copy started from was a document only the target had: it may
+        // be newer than changes the source made, which the copy then passed over. The
+        // target's newest below it (what the copy did not write) is where those start.
+        const QString field = m_settings.watermarkField;
+        const QString below = m_watermarkLiteral;
+        readWatermark(field + QStringLiteral(" lt ") + below, [this, field, below] {
+            m_report.watermark = QDateTime::fromString(m_watermarkLiteral, Qt::ISODateWithMs);
+            QString filter = field + QStringLiteral(" lt ") + below;
+            if (!m_watermarkLiteral.isEmpty())
+                filter = field + QStringLiteral(" ge ") + m_watermarkLiteral + QStringLiteral(" and ") + filter;
+            startCopy(filter, true, true, [this] { verify(); });
+        });
+    });
 }
 
 void IndexSync::deleteKeys(const QList<QString> &keys, std::function<void()> then)
@@ -401,11 +447,11 @@ void IndexSync::deleteKeys(const QList<QString> &keys, std::function<void()> the
     maybePhaseDone();
 }
 
-void IndexSync::readWatermark()
+void IndexSync::readWatermark(const QString &filter, std::function<void()> then)
 {
     const QString field = m_settings.watermarkField;
     ++m_pendingOps;
-    m_target->newest(field, {m_settings.keyField, field}, [this, field](Result<QJsonObject> doc) {
+    m_target->newest(field, {m_settings.keyField, field}, filter, [this, field, then](Result<QJsonObject> doc) {
         --m_pendingOps;
         if (!doc) {
             stop(QStringLiteral("reading %1's newest %2 failed: %3").arg(m_targetName, field, doc.error()));
@@ -413,31 +459,35 @@ void IndexSync::readWatermark()
         }
         if (haltIfStopping())
             return;
+        m_watermarkLiteral.clear();
+        m_watermarkKey.clear();
         if (!doc->isEmpty()) {
             // The service's own text is the filter literal: re-formatting it could round a
             // finer fraction up and skip documents.
             m_watermarkLiteral = doc->value(field).toString();
-            m_report.watermark = QDateTime::fromString(m_watermarkLiteral, Qt::ISODateWithMs);
-            if (!m_report.watermark.isValid()) {
+            m_watermarkKey = doc->value(m_settings.keyField).toString();
+            if (!QDateTime::fromString(m_watermarkLiteral, Qt::ISODateWithMs).isValid()) {
                 stop(QStringLiteral("%1's newest document has a %2 that is not a date: %3")
                          .arg(m_targetName, field, doc->value(field).toVariant().toString()));
                 return;
             }
         }
-        startCopy();
+        then();
     });
 }
 
-void IndexSync::startCopy()
+void IndexSync::startCopy(const QString &filter, bool scan, bool withMissing, std::function<void()> then)
 {
     m_progress.phase = QStringLiteral("copying");
     emitProgress();
+    m_toCopyBefore = std::max<qint64>(0, m_progress.toCopy);
     m_copyScan = Scan{};
     m_copyScan.client = m_source;
-    if (!m_options.full && !m_watermarkLiteral.isEmpty())
-        m_copyScan.filter = m_settings.watermarkField + QStringLiteral(" ge ") + m_watermarkLiteral;
+    m_copyScan.filter = filter;
+    m_copyScan.done = !scan;
+    m_copyScanIsKeys = false;
     m_readsDone = false;
-    m_missingQueued = m_options.full;
+    m_missingQueued = !withMissing;
     if (m_options.full) {
         // The target's keys are read while the copy runs: only keys that are not the
         // source's matter, and the copy writes source keys only.
@@ -447,14 +497,14 @@ void IndexSync::startCopy()
         m_targetScan->select = {m_settings.keyField};
         scanKeysOf(m_targetScan.get(), &m_targetKeys, m_targetName);
     }
-    m_phaseDone = [this] {
+    m_phaseDone = [this, then] {
         if (m_options.full) {
             // Everything in the source was just read: its keys are known.
             m_sourceScan->done = true;
             if (m_targetScan->done)
                 afterKeyScan();
         } else {
-            verify();
+            then();
         }
     };
     requestCopyPage();
@@ -477,8 +527,7 @@ void IndexSync::requestCopyPage()
                 if (!m_copiedKeys.contains(k))
                     missing.append(k);
             }
-            if (m_progress.toCopy >= 0)
-                m_progress.toCopy += missing.size();
+            m_progress.toCopy = std::max<qint64>(0, m_progress.toCopy) + missing.size();
             for (qsizetype i = 0; i < missing.size(); i += kPageSize)
                 m_keyChunks.append(keysFilter(m_settings.keyField, missing.mid(i, kPageSize)));
         }
@@ -500,14 +549,14 @@ void IndexSync::requestCopyPage()
         &m_copyScan,
         [this, first](const QList<QJsonObject> &docs, std::optional<qint64> count) {
             if (first && count)
-                m_progress.toCopy = *count;
+                m_progress.toCopy = m_toCopyBefore + *count;
             QJsonArray actions;
             for (const QJsonObject &d : docs) {
                 QJsonObject action = withoutAnnotations(d);
                 const QString key = action.value(m_settings.keyField).toString();
                 m_copiedKeys.insert(key);
                 if (m_options.full)
-                    m_sourceKeys.insert(key);
+                    m_sourceKeys.append(key);
                 // upload replaces the whole document: the target ends up with exactly the
                 // source's fields, and a repeat is harmless.
                 action.insert(QStringLiteral("@search.action"), QStringLiteral("upload"));
@@ -683,22 +732,25 @@ void IndexSync::verifySample()
     // rest from anywhere in the source.
     QList<QString> sample;
     QSet<QString> chosen;
-    const auto pick = [&](const QSet<QString> &from, int want) {
-        QList<QString> pool(from.cbegin(), from.cend());
-        for (int i = 0; i < want && !pool.isEmpty(); ++i) {
-            const qsizetype at = QRandomGenerator::global()->bounded(pool.size());
-            const QString k = pool.at(at);
-            pool.swapItemsAt(at, pool.size() - 1);
-            pool.removeLast();
+    const auto pick = [&](qsizetype poolSize, const auto &keyAt, int want) {
+        // Distinct positions drawn at random; a few tries more than wanted, since a key
+        // may already be in the sample.
+        QSet<qsizetype> drawn;
+        for (int tries = 0; int(sample.size()) < want && tries < want * 4 && drawn.size() < poolSize; ++tries) {
+            const qsizetype at = QRandomGenerator::global()->bounded(poolSize);
+            if (drawn.contains(at))
+                continue;
+            drawn.insert(at);
+            const QString k = keyAt(at);
             if (!chosen.contains(k)) {
                 chosen.insert(k);
                 sample.append(k);
             }
         }
     };
-    QSet<QString> copiedInSource = m_copiedKeys;
-    pick(copiedInSource, m_options.sampleSize / 2);
-    pick(m_sourceKeys, m_options.sampleSize - int(sample.size()));
+    const QList<QString> copied(m_copiedKeys.cbegin(), m_copiedKeys.cend());
+    pick(copied.size(), [&](qsizetype i) { return copied.at(i); }, m_options.sampleSize / 2);
+    pick(m_sourceKeys.size(), [this](qsizetype i) { return m_sourceKeys.key(i); }, m_options.sampleSize);
     const bool countsEqual = m_report.sourceCount == m_report.targetCount;
     if (sample.isEmpty()) {
         m_report.sampled = 0;

@@ -10,6 +10,7 @@
 // reported as it goes; cancel() stops after the batches in flight.
 
 #include "common/result.h"
+#include "indexsync/indexkeys.h"
 #include "profile/profile.h"
 #include "search/searchclient.h"
 
@@ -106,8 +107,11 @@ public:
     // The $filter of key range `i` of the ranges `bounds` split an index into: below
     // bounds[0], from bounds[i-1] to below bounds[i], and from the last bound up.
     static QString rangeFilter(const QString &keyField, const QStringList &bounds, int i);
-    // Keys in `a` and not in `b`, sorted.
-    static QList<QString> missingFrom(const QSet<QString> &a, const QSet<QString> &b);
+    // The $filter of the range's next page, past `lastKey` (empty: its first page). Past the
+    // first page the range's lower bound gives way to the last key rather than joining it:
+    // two lower bounds on one field leave a service to guess which one to seek (SQLite takes
+    // the first, and each page would walk the range from its start).
+    static QString rangePageFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey);
 
 Q_SIGNALS:
     void progress(const dr::IndexSyncProgress &progress);
@@ -125,12 +129,16 @@ private:
         SearchClient *client = nullptr;
         QString filter;        // besides the key filter
         QStringList select;
+        QStringList bounds;    // a key range: the split points of its index, and which range
+        int range = -1;
         QString lastKey;
         bool done = false;
         bool inFlight = false;
-        // A key scan reads its index in key ranges, each a Scan of its own, in parallel.
+        // A key scan reads its index in key ranges, each a Scan of its own, in parallel;
+        // each range keeps its keys until the last range ends.
         std::vector<std::unique_ptr<Scan>> ranges;
         int rangesLeft = 0;
+        IndexKeys keys;
     };
 
     // Reads the scan's next page; `onPage` takes its documents (and the count on the first
@@ -138,13 +146,19 @@ private:
     void scanPage(Scan *scan, std::function<void(const QList<QJsonObject> &, std::optional<qint64>)> onPage,
                   std::function<void()> after, const QString &who);
     void scanKeys();
-    void scanKeysOf(Scan *side, QSet<QString> *keys, const QString &who);
-    void scanKeyRanges(Scan *side, const QStringList &bounds, QSet<QString> *keys, const QString &who);
-    void scanKeyRange(Scan *side, Scan *range, QSet<QString> *keys, const QString &who);
+    void scanKeysOf(Scan *side, IndexKeys *keys, const QString &who);
+    void scanKeyRanges(Scan *side, const QStringList &bounds, IndexKeys *keys, const QString &who);
+    void scanKeyRange(Scan *side, Scan *range, IndexKeys *keys, const QString &who);
     void afterKeyScan();
+    void startDeltaCopy();
+    void afterScanAndCopy();
     void deleteKeys(const QList<QString> &keys, std::function<void()> then);
-    void readWatermark();
-    void startCopy();
+    // The target's newest watermark among the documents `filter` admits, into
+    // m_watermarkLiteral and m_watermarkKey (both empty when there is none), then `then`.
+    void readWatermark(const QString &filter, std::function<void()> then);
+    // Copies the source's documents `filter` admits (`scan`: none, only the missing keys),
+    // then, with `withMissing`, the documents the key diff found missing from the target.
+    void startCopy(const QString &filter, bool scan, bool withMissing, std::function<void()> then);
     void requestCopyPage();
     void enqueue(const QJsonArray &actions, bool deletes);
     void pump();
@@ -172,14 +186,20 @@ private:
     IndexSyncReport m_report;
     IndexSyncProgress m_progress;
     QElapsedTimer m_elapsed;
-    QSet<QString> m_sourceKeys;
-    QSet<QString> m_targetKeys;
+    IndexKeys m_sourceKeys;
+    IndexKeys m_targetKeys;
     QSet<QString> m_copiedKeys;
     QList<QString> m_missingKeys; // in the source, not in the target (delta)
     std::unique_ptr<Scan> m_sourceScan;
     std::unique_ptr<Scan> m_targetScan;
     Scan m_copyScan;
     QString m_watermarkLiteral;
+    QString m_watermarkKey;        // the document that holds it
+    bool m_watermarkRead = false;
+    bool m_copyStarted = false;
+    bool m_copyPassDone = false;   // the delta's first copy, from the watermark
+    bool m_scanDone = false;
+    qint64 m_toCopyBefore = 0;     // what earlier copies of this run counted
     QStringList m_keyChunks;       // search.in filters for the missing keys, still to read
     bool m_missingQueued = false;
     bool m_copyScanIsKeys = false;
@@ -187,7 +207,6 @@ private:
     std::function<void()> m_phaseDone; // runs when the phase's reads and writes are all done
     bool m_readsDone = true;
     bool m_writeChecked = false;       // the target answered the admin-only request
-    std::function<void()> m_afterWriteCheck; // the delta's next step, when its scan ends first
 
     QList<Batch> m_queue;
     int m_inFlight = 0;

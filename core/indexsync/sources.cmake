@@ -2,4 +2,6 @@
 target_sources(drcore PRIVATE
     indexsync/indexsync.h
     indexsync/indexsync.cpp
+    indexsync/indexkeys.h
+    indexsync/indexkeys.cpp
 )

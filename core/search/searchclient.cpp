@@ -240,15 +240,14 @@ public:
         if (consume('}'))
             return false;
         do {
-            QByteArray name;
-            if (!string(&name) || !consume(':'))
+            if (!name() || !consume(':'))
                 return false;
-            if (name == "value") {
+            if (m_name == "value") {
                 if (!results(page))
                     return false;
                 sawValue = true;
             } else {
-                if (name == "@search.nextPageParameters")
+                if (m_name == "@search.nextPageParameters")
                     page->more = true;
                 if (!skip(0))
                     return false;
@@ -275,15 +274,13 @@ private:
             bool found = false;
             if (!consume('}')) {
                 do {
-                    QByteArray name;
-                    if (!string(&name) || !consume(':'))
+                    if (!name() || !consume(':'))
                         return false;
                     space();
-                    if (name == m_keyField && m_p < m_end && *m_p == '"') {
-                        QByteArray key;
-                        if (!string(&key))
+                    if (m_name == m_keyField && m_p < m_end && *m_p == '"') {
+                        if (!string(&page->text))
                             return false;
-                        page->keys.append(QString::fromUtf8(key));
+                        page->ends.append(page->text.size());
                         found = true;
                     } else if (!skip(0)) {
                         return false;
@@ -294,7 +291,7 @@ private:
             }
             if (!found) {
                 error = QStringLiteral("result %1 of the page has no string field \"%2\"")
-                            .arg(page->keys.size() + 1)
+                            .arg(page->size() + 1)
                             .arg(QString::fromUtf8(m_keyField));
                 return false;
             }
@@ -345,7 +342,15 @@ private:
         return true;
     }
 
-    // A string's UTF-8 bytes, escapes resolved.
+    // A member's name, into m_name (one buffer reused for every name).
+    bool name()
+    {
+        m_name.resize(0);
+        return string(&m_name);
+    }
+
+    // A string's UTF-8 bytes, escapes resolved, appended to `out` (nullptr: checked and
+    // skipped).
     bool string(QByteArray *out)
     {
         if (!consume('"'))
@@ -353,7 +358,11 @@ private:
         const char *start = m_p;
         while (m_p < m_end && *m_p != '"' && *m_p != '\\' && static_cast<unsigned char>(*m_p) >= 0x20)
             ++m_p;
-        out->append(start, m_p - start);
+        QByteArray ignored;
+        if (!out)
+            out = &ignored;
+        else
+            out->append(start, m_p - start);
         while (m_p < m_end) {
             const char c = *m_p++;
             if (c == '"')
@@ -410,21 +419,16 @@ private:
         if (m_p >= m_end)
             return false;
         const char c = *m_p;
-        if (c == '"') {
-            QByteArray ignored;
-            return string(&ignored);
-        }
+        if (c == '"')
+            return string(nullptr);
         if (c == '{' || c == '[') {
             const char close = c == '{' ? '}' : ']';
             ++m_p;
             if (consume(close))
                 return true;
             do {
-                if (c == '{') {
-                    QByteArray name;
-                    if (!string(&name) || !consume(':'))
-                        return false;
-                }
+                if (c == '{' && (!string(nullptr) || !consume(':')))
+                    return false;
                 if (!skip(depth + 1))
                     return false;
             } while (consume(','));
@@ -440,13 +444,25 @@ private:
     const char *m_p;
     const char *m_end;
     QByteArray m_keyField;
+    QByteArray m_name;
 };
 
 } // namespace
 
+QStringList KeyPage::keys() const
+{
+    QStringList out;
+    out.reserve(size());
+    for (qsizetype i = 0; i < size(); ++i)
+        out.append(key(i));
+    return out;
+}
+
 Result<KeyPage> SearchClient::parseKeyPage(const QByteArray &json, const QString &keyField)
 {
     KeyPage page;
+    // Keys are a small part of the answer (each result also carries its score).
+    page.text.reserve(json.size() / 4);
     KeyPageReader reader(json, keyField);
     if (!reader.read(&page))
         return fail(reader.error.isEmpty() ? QStringLiteral("the search answer is not a JSON object with a \"value\" array") : reader.error);
@@ -656,10 +672,19 @@ void SearchClient::count(std::function<void(Result<qint64>)> done)
 
 void SearchClient::newest(const QString &field, const QStringList &select, std::function<void(Result<QJsonObject>)> done)
 {
-    const QUrl u = url(QStringLiteral("/docs"), {{QStringLiteral("search"), QStringLiteral("*")},
-                                                  {QStringLiteral("$orderby"), field + QStringLiteral(" desc")},
-                                                  {QStringLiteral("$top"), QStringLiteral("1")},
-                                                  {QStringLiteral("$select"), select.join(u',')}});
+    newest(field, select, QString(), std::move(done));
+}
+
+void SearchClient::newest(const QString &field, const QStringList &select, const QString &filter,
+                          std::function<void(Result<QJsonObject>)> done)
+{
+    QList<std::pair<QString, QString>> items{{QStringLiteral("search"), QStringLiteral("*")},
+                                             {QStringLiteral("$orderby"), field + QStringLiteral(" desc")},
+                                             {QStringLiteral("$top"), QStringLiteral("1")},
+                                             {QStringLiteral("$select"), select.join(u',')}};
+    if (!filter.isEmpty())
+        items.append({QStringLiteral("$filter"), filter});
+    const QUrl u = url(QStringLiteral("/docs"), items);
     get(u, [done](Result<HttpReply> reply) {
         if (!reply) {
             done(std::unexpected(reply.error()));

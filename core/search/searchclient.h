@@ -92,11 +92,24 @@ struct IndexStatistics
     std::optional<qint64> vectorIndexSize; // bytes; absent from older services and the lab
 };
 
-// A page of keys alone (a search with select = the key field), as an index diff reads it.
+// A page of keys alone (a search with select = the key field), as an index diff reads it:
+// every key's UTF-8 bytes back to back, so that a page of 1,000 keys is a handful of
+// allocations rather than thousands.
 struct KeyPage
 {
-    QStringList keys;  // in the service's order
-    bool more = false; // the service holds more results than this page
+    QByteArray text;        // the keys' UTF-8 bytes, back to back
+    QList<qsizetype> ends;  // where each key ends in `text`, in the service's order
+    bool more = false;      // the service holds more results than this page
+
+    qsizetype size() const { return ends.size(); }
+    bool isEmpty() const { return ends.isEmpty(); }
+    QByteArrayView at(qsizetype i) const
+    {
+        const qsizetype begin = i > 0 ? ends.at(i - 1) : 0;
+        return QByteArrayView(text.constData() + begin, ends.at(i) - begin);
+    }
+    QString key(qsizetype i) const { return QString::fromUtf8(at(i)); }
+    QStringList keys() const;
 };
 
 // One action's outcome in an index batch, as the service reports it.
@@ -119,6 +132,9 @@ public:
     // The document with the greatest `field` (ordered descending), or an empty object when
     // the index is empty. `select` lists the fields to return.
     void newest(const QString &field, const QStringList &select, std::function<void(Result<QJsonObject>)> done);
+    // The same among the documents `filter` ($filter) admits.
+    void newest(const QString &field, const QStringList &select, const QString &filter,
+                std::function<void(Result<QJsonObject>)> done);
 
     // One page of results (search.post.search). Replies up to 64 MB are accepted: a page of
     // 1,000 large documents can exceed the default cap.
