@@ -72,6 +72,7 @@ private slots:
     void deltaSyncCopiesChangesAndDeletes();
     void deltaCopiesDocumentsTheTargetLacks();
     void deltaInKeyRanges();
+    void deltaPastATargetOnlyWatermark();
     void fullSync();
     void cancelStopsAfterInFlightBatches();
     void targetWithoutAdminKey();
@@ -470,6 +471,38 @@ void tst_IndexSync::deltaCopiesDocumentsTheTargetLacks()
     QVERIFY2(r->verified, qPrintable(r->verification));
     QVERIFY(r->copied >= 12);
     QCOMPARE(fetch(kNorth, QStringLiteral("faq-00312")), fetch(kWest, QStringLiteral("faq-00312")));
+}
+
+void tst_IndexSync::deltaPastATargetOnlyWatermark()
+{
+    // The target's newest document is one only the target has, dated far ahead: the copy
+    // starts from its date while the keys are read, so the source's changes (older) are
+    // passed over until the key diff deletes it. Then the gap below it is copied too.
+    QCOMPARE(count(kWest), count(kNorth));
+    QJsonArray changes;
+    for (int i = 1; i <= 3; ++i)
+        changes.append(action(QStringLiteral("upload"), doc(QStringLiteral("faq-%1").arg(400 + i, 5, 10, QLatin1Char('0')),
+                                                             QStringLiteral("Changed before the future %1").arg(i), nowText())));
+    QCOMPARE(batch(kWest, changes).size(), 3);
+    QCOMPARE(batch(kNorth, QJsonArray{action(QStringLiteral("upload"), doc(QStringLiteral("future-north"), QStringLiteral("x"),
+                                                                           QStringLiteral("2099-01-01T00:00:00.000Z")))})
+                 .size(),
+             1);
+    QVERIFY(fetch(kNorth, QStringLiteral("faq-00401")) != fetch(kWest, QStringLiteral("faq-00401")));
+
+    const auto r = sync(endpoint(kWest, false), endpoint(kNorth, true), {});
+    QVERIFY2(r, r ? "" : qPrintable(r.error()));
+    QVERIFY2(r->verified, qPrintable(r->verification));
+    QCOMPARE(r->deleted, 1);
+    QVERIFY(fetch(kNorth, QStringLiteral("future-north")).isEmpty());
+    for (int i = 1; i <= 3; ++i) {
+        const QString key = QStringLiteral("faq-%1").arg(400 + i, 5, 10, QLatin1Char('0'));
+        QCOMPARE(fetch(kNorth, key), fetch(kWest, key));
+    }
+    // The watermark reported is the one the changes were copied from, not the deleted one's.
+    QVERIFY(r->watermark.isValid());
+    QVERIFY2(r->watermark.date().year() < 2099, qPrintable(r->watermark.toString(Qt::ISODate)));
+    QVERIFY2(r->copied < 200, "the gap below the deleted watermark, not the index");
 }
 
 void tst_IndexSync::deltaInKeyRanges()
