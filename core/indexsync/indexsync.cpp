@@ -406,7 +406,10 @@ void IndexSync::afterScanAndCopy()
     if (!m_scanDone || !m_copyPassDone)
         return;
     m_missingKeys = IndexKeys::missingFrom(m_sourceKeys, m_targetKeys);
-    const QList<QString> extra = IndexKeys::missingFrom(m_targetKeys, m_sourceKeys);
+    // A key the copy wrote is the source's even when the source's scan missed it (added
+    // behind the scan's position) while the target's scan saw it written: never delete it.
+    QList<QString> extra = IndexKeys::missingFrom(m_targetKeys, m_sourceKeys);
+    extra.removeIf([this](const QString &k) { return m_copiedKeys.contains(k); });
     const auto copyMissing = [this] { startCopy(QString(), false, true, [this] { verify(); }); };
     if (extra.isEmpty()) {
         copyMissing();
