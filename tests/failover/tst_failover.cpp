@@ -98,6 +98,8 @@ void tst_Failover::failover(const QString &to)
 {
     const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"), to,
                                           QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
+    if (run.exitCode != 0)
+        qWarning().noquote() << run.err; // whole: a failure message is cut at 1,000 characters
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(doc.value(QStringLiteral("state")).toString(), QStringLiteral("succeeded"));
@@ -107,6 +109,8 @@ void tst_Failover::failover(const QString &to)
 void tst_Failover::failback()
 {
     const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failback"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
+    if (run.exitCode != 0)
+        qWarning().noquote() << run.err; // whole: a failure message is cut at 1,000 characters
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject s = m_lab.status();
     QCOMPARE(activeRegion(s), QStringLiteral("west"));
@@ -165,6 +169,8 @@ void tst_Failover::plannedFailoverUnderTrafficThenFailback()
     QTest::qWait(1500);
     const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("planned"), QStringLiteral("--to"),
                                           QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
+    if (run.exitCode != 0)
+        qWarning().noquote() << run.err; // whole: a failure message is cut at 1,000 characters
     QVERIFY2(run.exitCode == 0, run.err.constData());
     QVERIFY(traffic.waitForFinished(60000));
     const QJsonObject seen = QJsonDocument::fromJson(traffic.readAllStandardOutput()).object();
@@ -217,6 +223,8 @@ void tst_Failover::unplannedFailoverWithThePrimaryDown()
     QCOMPARE(run.exitCode, 1);
     run = m_lab.drctl(QStringList{QStringLiteral("failover"), QStringLiteral("--mode"), QStringLiteral("unplanned"), QStringLiteral("--to"),
                             QStringLiteral("north"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
+    if (run.exitCode != 0)
+        qWarning().noquote() << run.err; // whole: a failure message is cut at 1,000 characters
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
     QCOMPARE(doc.value(QStringLiteral("mode")).toString(), QStringLiteral("unplanned"));
@@ -241,6 +249,8 @@ void tst_Failover::unplannedFailoverWithThePrimaryDown()
 void tst_Failover::drillKeepsAScorecard()
 {
     const ToolRun run = m_lab.drctl(QStringList{QStringLiteral("drill"), QStringLiteral("--yes"), QStringLiteral("--json")} + m_lab.as(QStringLiteral("lab-operator")));
+    if (run.exitCode != 0)
+        qWarning().noquote() << run.err; // whole: a failure message is cut at 1,000 characters
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const QJsonObject data = QJsonDocument::fromJson(run.out).object().value(QStringLiteral("data")).toObject();
     const QJsonObject card = data.value(QStringLiteral("scorecard")).toObject();
