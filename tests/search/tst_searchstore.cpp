@@ -659,6 +659,9 @@ void tst_SearchStore::keyOnlySelect_data()
     QTest::newRow("null order") << QString() << QString() << QStringLiteral("category asc, id desc")
                                 << 0 << 50;
     QTest::newRow("none") << QString() << QStringLiteral("id eq 'nosuch'") << QString() << 0 << 50;
+    // An empty literal is a null string, which binds as SQL NULL: every way must agree.
+    QTest::newRow("empty literal, key") << QString() << QStringLiteral("id gt ''") << QStringLiteral("id asc") << 0 << 50;
+    QTest::newRow("empty literal, field") << QString() << QStringLiteral("category gt ''") << QString() << 0 << 50;
 }
 
 // The lab answers a key-only select from the key column, not from the stored document: the

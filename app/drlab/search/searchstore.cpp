@@ -1340,11 +1340,14 @@ bool SearchStore::readKeys(const QString &sql, const QVariantList &binds, Search
     }
     sqlite3_stmt *st = m_keyStatement;
     sqlite3_clear_bindings(st);
-    // As Qt's driver binds them, so that the answer is the same either way.
+    // As Qt's driver binds them, so that the answer is the same either way: a null string
+    // or byte array is SQL NULL there too.
     for (int i = 0; i < binds.size(); ++i) {
         const QVariant &v = binds.at(i);
+        const bool null = v.isNull() || (v.typeId() == QMetaType::QString && v.toString().isNull())
+            || (v.typeId() == QMetaType::QByteArray && v.toByteArray().isNull());
         int rc = SQLITE_OK;
-        switch (v.isNull() ? QMetaType::UnknownType : v.typeId()) {
+        switch (null ? QMetaType::UnknownType : v.typeId()) {
         case QMetaType::UnknownType:
             rc = sqlite3_bind_null(st, i + 1);
             break;
