@@ -1,5 +1,6 @@
 #include "audittrail.h"
 
+#include "common/constanttime.h"
 #include "common/sqliteretry.h"
 
 #include "common/datapaths.h"
@@ -92,18 +93,6 @@ QByteArray headCanonical(qint64 seq, const QByteArray &hash)
 QByteArray mac(const QByteArray &key, const QByteArray &message)
 {
     return QMessageAuthenticationCode::hash(message, key, QCryptographicHash::Sha256).toHex();
-}
-
-// Compares without stopping at the first difference, so how long a check takes says nothing
-// about how close a forged hash came; it costs nothing here.
-bool sameBytes(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
-    return diff == 0;
 }
 
 QString missingRange(qint64 first, qint64 last)
@@ -402,7 +391,7 @@ Result<AuditVerification> AuditTrail::verify() const
                 QStringLiteral("%1 (%2: removed or renumbered)")
                     .arg(missingRange(expectedSeq, e.seq - 1), where));
         }
-        if (!sameBytes(e.prevHash, expectedPrev)) {
+        if (!constantTimeEquals(e.prevHash, expectedPrev)) {
             return broken(count, e.seq,
                 e.seq == 1
                     ? QStringLiteral("entry 1: its previous hash is not the start of a trail (rows "
@@ -413,7 +402,7 @@ Result<AuditVerification> AuditTrail::verify() const
                           .arg(e.seq)
                           .arg(e.seq - 1));
         }
-        if (!sameBytes(mac(m_key, canonicalRaw(e)), e.hash)) {
+        if (!constantTimeEquals(mac(m_key, canonicalRaw(e)), e.hash)) {
             return broken(count, e.seq,
                 e.seq == 1 ? QStringLiteral(
                     "entry 1: its hash does not match its content (changed after it was written, "
@@ -444,7 +433,7 @@ Result<AuditVerification> AuditTrail::verify() const
     const qint64 headSeq = q.value(0).toLongLong();
     const QByteArray headHash = q.value(1).toString().toUtf8();
     const QByteArray headMac = q.value(2).toString().toUtf8();
-    if (!sameBytes(mac(m_key, headCanonical(headSeq, headHash)), headMac))
+    if (!constantTimeEquals(mac(m_key, headCanonical(headSeq, headHash)), headMac))
         return broken(count, std::max<qint64>(lastSeq, 1),
             QStringLiteral("the trail's head record does not match its content (changed after it "
                            "was written)"));
@@ -460,7 +449,7 @@ Result<AuditVerification> AuditTrail::verify() const
                 "outside DR Console)")
                 .arg(headSeq + 1)
                 .arg(lastSeq));
-    if (!sameBytes(headHash, expectedPrev))
+    if (!constantTimeEquals(headHash, expectedPrev))
         return broken(count, lastSeq,
             QStringLiteral("entry %1: its hash does not match the trail's head record (the entry "
                            "was replaced)")

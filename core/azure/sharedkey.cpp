@@ -2,6 +2,8 @@
 
 #include "httpdate.h"
 
+#include "common/constanttime.h"
+
 #include <QMessageAuthenticationCode>
 #include <QNetworkRequest>
 
@@ -64,16 +66,6 @@ QByteArray urlDecode(QByteArray text)
     // Form encoding's "+" for space, as the service and the SDKs read query strings.
     text.replace('+', "%20");
     return QByteArray::fromPercentEncoding(text);
-}
-
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
 }
 
 QByteArray hmac(const QByteArray &message, const QByteArray &key)

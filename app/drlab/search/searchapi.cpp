@@ -2,6 +2,8 @@
 
 #include "searchstore.h"
 
+#include "common/constanttime.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -280,16 +282,6 @@ HttpResponse invalidRequest(const QString &details)
 {
     return error(400, QStringLiteral("InvalidRequestParameter"),
         QStringLiteral("The request is invalid. Details: ") + details);
-}
-
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
-    return diff == 0;
 }
 
 bool supportedApiVersion(const QString &v)
@@ -678,9 +670,9 @@ HttpResponse SearchApi::handle(const QByteArray &method, const QUrl &url,
                     .arg(apiVersion));
 
         const QByteArray key = headers.value(QByteArrayLiteral("api-key"));
-        const bool admin = !key.isEmpty() && constantTimeEquals(key, m_adminKey);
+        const bool admin = !key.isEmpty() && dr::constantTimeEquals(key, m_adminKey);
         const bool reader = !admin && !key.isEmpty() && !m_queryKey.isEmpty()
-            && constantTimeEquals(key, m_queryKey);
+            && dr::constantTimeEquals(key, m_queryKey);
         if (!admin && !(reader && queryKeyAllowed))
             return error(403, QStringLiteral("Forbidden"),
                 reader ? QStringLiteral(
