@@ -1,10 +1,11 @@
 #include "armstandin.h"
 
 #include "haproxyconfig.h"
+#include "labpki.h"
 
+#include "common/constanttime.h"
 #include "logging/logging.h"
 
-#include <QFile>
 #include <QFileInfo>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
@@ -13,9 +14,7 @@
 #include <QMessageAuthenticationCode>
 #include <QPointer>
 #include <QRandomGenerator>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <QUuid>
@@ -85,16 +84,6 @@ QHash<QString, QString> parseForm(const QByteArray &body)
         form.insert(QUrl::fromPercentEncoding(key), QUrl::fromPercentEncoding(value));
     }
     return form;
-}
-
-bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
 }
 
 QString resourceOfScope(const QString &scope)
@@ -169,19 +158,10 @@ dr::Result<quint16> ArmStandIn::start()
         }
     }
 
-    QFile certFile(m_config.certificatePath);
-    QFile keyFile(m_config.privateKeyPath);
-    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
-        return dr::fail(QStringLiteral("cannot read the certificate %1 or its key").arg(m_config.certificatePath));
-    const QSslCertificate cert(certFile.readAll(), QSsl::Pem);
-    const QSslKey key(keyFile.readAll(), QSsl::Ec, QSsl::Pem);
-    if (cert.isNull() || key.isNull())
-        return dr::fail(QStringLiteral("%1 or its key is not a PEM certificate and EC key").arg(m_config.certificatePath));
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    ssl.setLocalCertificate(cert);
-    ssl.setPrivateKey(key);
-    ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-    sslSetup(ssl);
+    const auto tls = LabPki::serverTls(m_config.certificatePath, m_config.privateKeyPath);
+    if (!tls)
+        return std::unexpected(tls.error());
+    sslSetup(*tls);
     const quint16 port = listen(QHostAddress::LocalHost, m_config.port);
     if (port == 0)
         return dr::fail(QStringLiteral("cannot listen on 127.0.0.1:%1 (in use?)").arg(m_config.port));
@@ -306,7 +286,7 @@ HttpResponse ArmStandIn::token(const QHttpServerRequest &request)
     if (!form.contains(QStringLiteral("client_secret")))
         return aadError(401, QStringLiteral("invalid_client"), 7000218,
                         QStringLiteral("The request body must contain the following parameter: 'client_assertion' or 'client_secret'."), authority);
-    if (!constantTimeEquals(form.value(QStringLiteral("client_secret")).toUtf8(), m_config.clientSecret)) {
+    if (!dr::constantTimeEquals(form.value(QStringLiteral("client_secret")).toUtf8(), m_config.clientSecret)) {
         dr::log::get("lab")->warn("token request for {} with a wrong client secret", client.toStdString());
         return aadError(401, QStringLiteral("invalid_client"), 7000215,
                         QStringLiteral("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "
@@ -374,7 +354,7 @@ std::optional<HttpResponse> ArmStandIn::checkBearer(const QHttpServerRequest &re
         return denied(QStringLiteral("Authentication failed. The access token is not a JWT."));
     const QByteArray expected = base64Url(
         QMessageAuthenticationCode::hash(parts.at(0) + '.' + parts.at(1), m_config.signingKey, QCryptographicHash::Sha256));
-    if (!constantTimeEquals(parts.at(2), expected))
+    if (!dr::constantTimeEquals(parts.at(2), expected))
         return denied(QStringLiteral("Authentication failed. The access token has an invalid signature (not issued by this lab)."));
     const QJsonObject claims = QJsonDocument::fromJson(QByteArray::fromBase64(parts.at(1), QByteArray::Base64UrlEncoding)).object();
     const qint64 expires = claims.value(QStringLiteral("exp")).toInteger();

@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QStandardPaths>
 
 namespace drlab {
@@ -143,6 +145,23 @@ dr::Result<void> LabPki::issueForDays(const QString &name, int days)
     if (notAfter <= notBefore)
         notBefore = notAfter.addDays(-30); // an already expired certificate was valid once
     return issue(name, notBefore, notAfter);
+}
+
+dr::Result<QSslConfiguration> LabPki::serverTls(const QString &certificatePath, const QString &privateKeyPath)
+{
+    QFile certFile(certificatePath);
+    QFile keyFile(privateKeyPath);
+    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
+        return dr::fail(QStringLiteral("cannot read the certificate %1 or its key").arg(certificatePath));
+    const QSslCertificate cert(certFile.readAll(), QSsl::Pem);
+    const QSslKey key(keyFile.readAll(), QSsl::Ec, QSsl::Pem);
+    if (cert.isNull() || key.isNull())
+        return dr::fail(QStringLiteral("%1 or its key is not a PEM certificate and EC key").arg(certificatePath));
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setLocalCertificate(cert);
+    ssl.setPrivateKey(key);
+    ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return ssl;
 }
 
 } // namespace drlab

@@ -8,6 +8,7 @@
 #include "common/result.h"
 
 #include <QDateTime>
+#include <QSslConfiguration>
 #include <QString>
 
 namespace drlab {
@@ -29,6 +30,10 @@ public:
     QString certificate(const QString &name) const;
     QString privateKey(const QString &name) const;
     QString bundle(const QString &name) const;
+
+    // A TLS server's configuration from a certificate and its EC key, PEM files as issue()
+    // writes them; clients are not asked for a certificate.
+    static dr::Result<QSslConfiguration> serverTls(const QString &certificatePath, const QString &privateKeyPath);
 
 private:
     dr::Result<void> openssl(const QStringList &args) const;

@@ -1,5 +1,6 @@
 #include "regionserver.h"
 
+#include "labpki.h"
 #include "labstate.h"
 
 #include "search/knowledgebase.h"
@@ -8,16 +9,13 @@
 
 #include "logging/logging.h"
 
-#include <QFile>
 #include <QFileInfo>
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSslCertificate>
 #include <QSslConfiguration>
-#include <QSslKey>
 #include <QSslServer>
 #include <QTcpSocket>
 #include <QUuid>
@@ -65,18 +63,10 @@ RegionServer::~RegionServer() = default;
 
 dr::Result<void> RegionServer::loadCertificate()
 {
-    QFile certFile(m_config.certificatePath);
-    QFile keyFile(m_config.privateKeyPath);
-    if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
-        return dr::fail(QStringLiteral("cannot read the certificate %1 or its key").arg(m_config.certificatePath));
-    const QSslCertificate cert(certFile.readAll(), QSsl::Pem);
-    const QSslKey key(keyFile.readAll(), QSsl::Ec, QSsl::Pem);
-    if (cert.isNull() || key.isNull())
-        return dr::fail(QStringLiteral("%1 or its key is not a PEM certificate and EC key").arg(m_config.certificatePath));
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    ssl.setLocalCertificate(cert);
-    ssl.setPrivateKey(key);
-    ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+    const auto tls = LabPki::serverTls(m_config.certificatePath, m_config.privateKeyPath);
+    if (!tls)
+        return std::unexpected(tls.error());
+    const QSslConfiguration &ssl = *tls;
     sslSetup(ssl);
     // A server already listening took a copy at listen(): hand it the new one too, so new
     // connections get the new certificate without a restart.
