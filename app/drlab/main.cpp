@@ -246,17 +246,26 @@ int cmdServeRegion(QCoreApplication &app, const QStringList &args)
     return app.exec();
 }
 
-int cmdReplicate(QCoreApplication &app, const QStringList &args)
+// The lab a child part of `up` serves (its only option: --dir), with its diagnostics in
+// DIR/logs/LOG.
+dr::Result<LabState> childLab(const QStringList &args, const QString &log)
 {
     QCommandLineParser p;
     p.addHelpOption();
     const auto dir = dirOption();
     p.addOption(dir);
     p.process(args);
-    const auto state = LabState::load(p.value(dir));
+    auto state = LabState::load(p.value(dir));
+    if (state)
+        dr::log::init({false, true, state->path(QStringLiteral("logs/") + log)});
+    return state;
+}
+
+int cmdReplicate(QCoreApplication &app, const QStringList &args)
+{
+    const auto state = childLab(args, QStringLiteral("replicator.diag.log"));
     if (!state)
         return failWith(state.error());
-    dr::log::init({false, true, state->path(QStringLiteral("logs/replicator.diag.log"))});
     const auto credential = dr::azure::StorageCredential::fromBase64(QString::fromLatin1(kAccountName),
                                                                     secret(*state, QStringLiteral("storage-account-key")));
     if (!credential)
@@ -299,15 +308,9 @@ int cmdReplicate(QCoreApplication &app, const QStringList &args)
 // The ARM stand-in of a `--routing trafficmanager` lab (a child of `up`, like serve-region).
 int cmdServeArm(QCoreApplication &app, const QStringList &args)
 {
-    QCommandLineParser p;
-    p.addHelpOption();
-    const auto dir = dirOption();
-    p.addOption(dir);
-    p.process(args);
-    const auto state = LabState::load(p.value(dir));
+    const auto state = childLab(args, QStringLiteral("arm-standin.diag.log"));
     if (!state)
         return failWith(state.error());
-    dr::log::init({false, true, state->path(QStringLiteral("logs/arm-standin.diag.log"))});
     const auto config = ArmStandInConfig::forLab(*state);
     if (!config)
         return failWith(config.error());
