@@ -26,13 +26,6 @@ using namespace dr::test;
 
 namespace {
 
-// QVERIFY2 builds its message even when the check passes: never read error() of a value.
-template<typename T>
-QString errorOf(const Result<T> &r)
-{
-    return r.has_value() ? QString() : r.error();
-}
-
 // Hands out a fixed token, counting the requests; an error when told to.
 class FixedTokens : public TokenSource
 {

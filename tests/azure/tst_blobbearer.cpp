@@ -37,13 +37,6 @@ using namespace dr::test;
 
 namespace {
 
-// QVERIFY2 builds its message even when the check passes: never read error() of a value.
-template<typename T>
-QString errorOf(const dr::Result<T> &r)
-{
-    return r ? QString() : r.error();
-}
-
 const QString kAccount = QStringLiteral("drlabstore");
 const QString kScope = QStringLiteral("https://storage.azure.com/.default");
 const char kSecretVariable[] = "DR_TST_BLOBBEARER_CLIENT_SECRET";
@@ -339,7 +332,6 @@ void tst_BlobBearer::tokenEndpointRefusalFailsTheRequest()
     // Nothing reached the service without a token, and the secret is in no message.
     QVERIFY(!created->error().contains(QStringLiteral("blob-bearer-client-secret")));
 }
-
 
 // The run lock and the remote audit copy get their client from RunLock::clientFor(): with
 // storage auth "entra" it speaks with the profile's app token, never an account key.

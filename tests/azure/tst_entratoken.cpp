@@ -24,13 +24,6 @@ using namespace dr::test;
 
 namespace {
 
-// QVERIFY2 builds its message even when the check passes: never read error() of a value.
-template<typename T>
-QString errorOf(const Result<T> &r)
-{
-    return r.has_value() ? QString() : r.error();
-}
-
 const QByteArray kSecret = QByteArrayLiteral("cl13nt~S3cret.value+/=");
 const QByteArray kDeviceCode = QByteArrayLiteral("GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8");
 const QString kTenant = QStringLiteral("contoso-tenant");

@@ -11,6 +11,7 @@
 
 #include "failover/failovercontroller.h"
 
+#include "asyncwait.h"
 #include "replayserver.h"
 
 #include <QJsonArray>
@@ -20,8 +21,6 @@
 
 using namespace dr;
 using namespace dr::test;
-
-#define VERIFY_OK(r) QVERIFY2(bool(r), qPrintable(bool(r) ? QString() : (r).error()))
 
 namespace {
 

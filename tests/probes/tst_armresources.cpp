@@ -31,9 +31,6 @@ Q_DECLARE_METATYPE(dr::ProbeResult)
 using namespace dr;
 using namespace dr::test;
 
-// QVERIFY2 evaluates its message on success too: read the error only when there is one.
-#define VERIFY_OK(r) QVERIFY2(bool(r), qPrintable(bool(r) ? QString() : (r).error()))
-
 namespace {
 
 const QString kStorageGet = QStringLiteral("storage/StorageAccountGetProperties.json");

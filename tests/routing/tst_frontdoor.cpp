@@ -75,19 +75,6 @@ QString originPathOf(const AzureExample &ex)
             ex.parameter(QStringLiteral("profileName")), ex.parameter(QStringLiteral("originGroupName")));
 }
 
-// The error of a result, or nothing: QVERIFY2 evaluates its message even when it passes.
-template<typename T>
-QString errorOf(const Result<T> &r)
-{
-    return r.has_value() ? QString() : r.error();
-}
-
-template<typename T>
-QString errorOf(const std::optional<Result<T>> &r)
-{
-    return r && !r->has_value() ? r->error() : QString();
-}
-
 } // namespace
 
 class TstFrontDoor : public QObject

@@ -124,19 +124,6 @@ QString describe(const RecordedRequest &r)
     return QString::fromLatin1(r.method) + u' ' + r.path + u' ' + QString::fromUtf8(r.body);
 }
 
-// The error of a result, or nothing: QVERIFY2 evaluates its message even when it passes.
-template<typename T>
-QString errorOf(const Result<T> &r)
-{
-    return r.has_value() ? QString() : r.error();
-}
-
-template<typename T>
-QString errorOf(const std::optional<Result<T>> &r)
-{
-    return r && !r->has_value() ? r->error() : QString();
-}
-
 } // namespace
 
 class TstTrafficManager : public QObject

@@ -32,13 +32,6 @@ using namespace dr::test;
 
 namespace {
 
-// QVERIFY2 builds its message even when the check passes: never read error() of a value.
-template<typename T>
-QString errorOf(const dr::Result<T> &r)
-{
-    return r ? QString() : r.error();
-}
-
 const QByteArray kApiKey = QByteArrayLiteral("contract-admin-key");
 const QByteArray kToken = QByteArrayLiteral("t");
 const QString kScope = QStringLiteral("https://search.azure.com/.default");

@@ -2,7 +2,7 @@
 
 // Waits, on the event loop, for the one answer of an asynchronous call that reports through a
 // callback taking Result<T>. Empty when no answer came within the timeout: a hang is a
-// failure the test reports, not a stuck test.
+// failure the test reports, not a stuck test. And how a check reads a result's error.
 
 #include "common/result.h"
 
@@ -23,4 +23,22 @@ std::optional<Result<T>> awaitResult(const std::function<void(std::function<void
     return answer;
 }
 
+// The error of a result, or nothing: QVERIFY2 builds its message even when the check passes,
+// so it must never read error() of a value.
+template<typename T>
+QString errorOf(const Result<T> &r)
+{
+    return r.has_value() ? QString() : r.error();
+}
+
+// The same for an awaited answer (none at all is no error here: check that apart).
+template<typename T>
+QString errorOf(const std::optional<Result<T>> &r)
+{
+    return r && !r->has_value() ? r->error() : QString();
+}
+
 } // namespace dr::test
+
+// Passes when `r` holds a value, else fails with its error.
+#define VERIFY_OK(r) QVERIFY2(bool(r), qPrintable(dr::test::errorOf(r)))
