@@ -4,13 +4,6 @@
 
 namespace dr {
 
-void IndexKeys::reserve(qsizetype keys)
-{
-    m_items.reserve(size_t(keys));
-    // Keys are short as a rule (Azure allows 1,024 characters); this only saves regrowth.
-    m_text.reserve(keys * 16);
-}
-
 void IndexKeys::clear()
 {
     m_text.clear();

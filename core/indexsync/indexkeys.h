@@ -18,7 +18,6 @@ namespace dr {
 class IndexKeys
 {
 public:
-    void reserve(qsizetype keys);
     void clear();
     void append(QByteArrayView key);
     void append(const QString &key) { append(QByteArrayView(key.toUtf8())); }

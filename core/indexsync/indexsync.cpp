@@ -75,12 +75,7 @@ QString IndexSync::pageFilter(const QString &keyField, const QString &base, cons
     return base.isEmpty() ? past : QString(u'(' + base + QStringLiteral(") and ") + past);
 }
 
-QString IndexSync::rangeFilter(const QString &keyField, const QStringList &bounds, int i)
-{
-    return rangePageFilter(keyField, bounds, i, QString());
-}
-
-QString IndexSync::rangePageFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey)
+QString IndexSync::rangeFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey)
 {
     QStringList parts;
     if (!lastKey.isEmpty())
@@ -334,7 +329,7 @@ void IndexSync::scanKeyRanges(Scan *side, const QStringList &bounds, IndexKeys *
 void IndexSync::scanKeyRange(Scan *side, Scan *range, IndexKeys *keys, const QString &who)
 {
     SearchQuery q;
-    q.filter = rangePageFilter(m_settings.keyField, range->bounds, range->range, range->lastKey);
+    q.filter = rangeFilter(m_settings.keyField, range->bounds, range->range, range->lastKey);
     q.orderBy = m_settings.keyField + QStringLiteral(" asc");
     q.select = {m_settings.keyField};
     q.top = kPageSize;

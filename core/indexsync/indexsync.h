@@ -104,14 +104,13 @@ public:
     // Whether an item the service refused may succeed later (409 conflict, 422 not ready,
     // 429/503 busy, 500).
     static bool retryable(int statusCode);
-    // The $filter of key range `i` of the ranges `bounds` split an index into: below
-    // bounds[0], from bounds[i-1] to below bounds[i], and from the last bound up.
-    static QString rangeFilter(const QString &keyField, const QStringList &bounds, int i);
-    // The $filter of the range's next page, past `lastKey` (empty: its first page). Past the
-    // first page the range's lower bound gives way to the last key rather than joining it:
-    // two lower bounds on one field leave a service to guess which one to seek (SQLite takes
-    // the first, and each page would walk the range from its start).
-    static QString rangePageFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey);
+    // The $filter of key range `i` of the ranges `bounds` split an index into (below
+    // bounds[0], from bounds[i-1] to below bounds[i], and from the last bound up), for its
+    // page past `lastKey` (empty: its first page). Past the first page the range's lower
+    // bound gives way to the last key rather than joining it: two lower bounds on one field
+    // leave a service to guess which one to seek (SQLite takes the first, and each page would
+    // walk the range from its start).
+    static QString rangeFilter(const QString &keyField, const QStringList &bounds, int i, const QString &lastKey = {});
 
 Q_SIGNALS:
     void progress(const dr::IndexSyncProgress &progress);

@@ -198,11 +198,11 @@ void tst_IndexSync::rangeFilter()
     QCOMPARE(IndexSync::rangeFilter(id, bounds, 1), QStringLiteral("id ge 'b' and id lt 'o''k'"));
     QCOMPARE(IndexSync::rangeFilter(id, bounds, 2), QStringLiteral("id ge 'o''k'"));
     // Past the first page, the last key is the lower bound: one bound per side to seek.
-    QCOMPARE(IndexSync::rangePageFilter(id, bounds, 0, QStringLiteral("a1")), QStringLiteral("id gt 'a1' and id lt 'b'"));
-    QCOMPARE(IndexSync::rangePageFilter(id, bounds, 1, QStringLiteral("d")), QStringLiteral("id gt 'd' and id lt 'o''k'"));
-    QCOMPARE(IndexSync::rangePageFilter(id, bounds, 2, QStringLiteral("z'")), QStringLiteral("id gt 'z'''"));
-    QCOMPARE(IndexSync::rangePageFilter(id, {}, 0, QStringLiteral("k")), QStringLiteral("id gt 'k'"));
-    QCOMPARE(IndexSync::rangePageFilter(id, bounds, 1, QString()), IndexSync::rangeFilter(id, bounds, 1));
+    QCOMPARE(IndexSync::rangeFilter(id, bounds, 0, QStringLiteral("a1")), QStringLiteral("id gt 'a1' and id lt 'b'"));
+    QCOMPARE(IndexSync::rangeFilter(id, bounds, 1, QStringLiteral("d")), QStringLiteral("id gt 'd' and id lt 'o''k'"));
+    QCOMPARE(IndexSync::rangeFilter(id, bounds, 2, QStringLiteral("z'")), QStringLiteral("id gt 'z'''"));
+    QCOMPARE(IndexSync::rangeFilter(id, {}, 0, QStringLiteral("k")), QStringLiteral("id gt 'k'"));
+    QCOMPARE(IndexSync::rangeFilter(id, bounds, 1, QString()), QStringLiteral("id ge 'b' and id lt 'o''k'"));
 }
 
 void tst_IndexSync::parseKeyPage()
