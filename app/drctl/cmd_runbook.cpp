@@ -207,31 +207,34 @@ public:
     {
         dr::RunbookEngine *engine = m_controller.engine();
         const dr::Runbook *rb = nullptr;
-        QObject::connect(engine, &dr::RunbookEngine::stepStarted, &m_app, [&](int index, int attempt) {
+        // The connections below capture this function's locals: they end with it, not with the
+        // application (the engine outlives this call, inside the controller).
+        QObject scope;
+        QObject::connect(engine, &dr::RunbookEngine::stepStarted, &scope, [&](int index, int attempt) {
             rb = &engine->runbook();
             if (index < rb->steps.size())
                 progress(QStringLiteral("[%1/%2] %3: %4%5").arg(index + 1).arg(rb->steps.size()).arg(rb->steps.at(index).id, rb->steps.at(index).title,
                                                                                                       attempt > 1 ? QStringLiteral(" (attempt %1)").arg(attempt) : QString()));
         });
-        QObject::connect(engine, &dr::RunbookEngine::stepFinished, &m_app, [&](int index, dr::StepState state, const QString &detail) {
+        QObject::connect(engine, &dr::RunbookEngine::stepFinished, &scope, [&](int index, dr::StepState state, const QString &detail) {
             Q_UNUSED(index)
             progress(QStringLiteral("       %1: %2").arg(dr::stepStateName(state), detail));
         });
         // The engine narrates every step and run state too; those are printed above already.
         const bool verbose = m_parser.isSet(m_o.common.verbose);
-        QObject::connect(engine, &dr::RunbookEngine::logLine, &m_app, [&, verbose](const QString &line) {
+        QObject::connect(engine, &dr::RunbookEngine::logLine, &scope, [&, verbose](const QString &line) {
             if (verbose || !(line.startsWith(QStringLiteral("Step ")) || line.startsWith(QStringLiteral("Run "))))
                 progress(QStringLiteral("       ") + line);
         });
         std::optional<std::pair<dr::RunState, QString>> finished;
-        QObject::connect(&m_controller, &dr::FailoverController::runFinished, &m_app,
+        QObject::connect(&m_controller, &dr::FailoverController::runFinished, &scope,
                          [&](const QString &, dr::RunState state, const QString &outcome) {
                              finished = {state, outcome};
                              m_app.quit();
                          });
         QTimer interrupt;
         bool halting = false;
-        QObject::connect(&interrupt, &QTimer::timeout, &m_app, [&] {
+        QObject::connect(&interrupt, &QTimer::timeout, &scope, [&] {
             if (g_interrupted && !halting) {
                 halting = true;
                 progress(QStringLiteral("interrupted: halting after the step in progress"));
