@@ -3,6 +3,7 @@
 // Helpers for the Azure tests: run one asynchronous client call to its answer (checking that it
 // is not answered synchronously), and start Azurite with a TestPki certificate.
 
+#include "asyncwait.h"
 #include "azuriteprocess.h"
 #include "common/result.h"
 #include "testpki.h"
@@ -66,10 +67,3 @@ inline QList<QSslCertificate> caOf(const TestPki &pki)
 }
 
 } // namespace dr::test
-
-// QVERIFY for a Result: fails the test with the error it carries.
-#define DR_VERIFY_OK(expression)                                                                   \
-    do {                                                                                           \
-        const auto &drResult_ = (expression);                                                      \
-        QVERIFY2(drResult_.has_value(), qPrintable(drResult_ ? QString() : drResult_.error()));    \
-    } while (false)

@@ -235,7 +235,7 @@ void tst_AzureSteps::stepsInTheFlows()
     req.source = req.flow == Flow::Failback ? QStringLiteral("west") : QStringLiteral("east");
     req.target = req.flow == Flow::Failback ? QStringLiteral("east") : QStringLiteral("west");
     const auto rb = controller.plan(req);
-    VERIFY_OK(rb);
+    DR_VERIFY_OK(rb);
     const QStringList all = ids(*rb);
     const qsizetype at = all.indexOf(expected.first());
     QVERIFY2(at >= 0, qPrintable(all.join(u' ')));
@@ -263,7 +263,7 @@ void tst_AzureSteps::noStepsByDefault()
         req.source = flow == Flow::Failback ? QStringLiteral("west") : QStringLiteral("east");
         req.target = flow == Flow::Failback ? QStringLiteral("east") : QStringLiteral("west");
         const auto rb = controller.plan(req);
-        VERIFY_OK(rb);
+        DR_VERIFY_OK(rb);
         QVERIFY2(!ids(*rb).join(u' ').contains(QStringLiteral("azure.")), qPrintable(ids(*rb).join(u' ')));
     }
 }
@@ -320,7 +320,7 @@ void tst_AzureSteps::storageUnplanned()
     // The plan says it too, before anyone runs it.
     FlowRequest req{Flow::UnplannedFailover, QStringLiteral("east"), QStringLiteral("west"), {}, {}, {}};
     const auto rb = controller.plan(req);
-    VERIFY_OK(rb);
+    DR_VERIFY_OK(rb);
     const auto step = std::find_if(rb->steps.cbegin(), rb->steps.cend(), [](const Step &s) { return s.id == u"azure.storage-failover"; });
     QVERIFY(step != rb->steps.cend());
     QVERIFY2(step->description.contains(QStringLiteral("WARNING: the account is left locally redundant (LRS)")), qPrintable(step->description));

@@ -178,7 +178,7 @@ QList<RecordedRequest> tst_ArmResources::armRequests() const
 void tst_ArmResources::resourceIds()
 {
     const auto id = azure::ArmResourceId::parse(QStringLiteral("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/"));
-    VERIFY_OK(id);
+    DR_VERIFY_OK(id);
     QCOMPARE(id->provider, QStringLiteral("Microsoft.Storage"));
     QCOMPARE(id->fullType(), QStringLiteral("Microsoft.Storage/storageAccounts"));
     QCOMPARE(id->name, QStringLiteral("acct"));
@@ -200,9 +200,9 @@ void tst_ArmResources::storageGetProperties()
     const QString id = resourceIdOf(ex, QStringLiteral("Microsoft.Storage/storageAccounts"), QStringLiteral("accountName"));
     m_server.enqueueExample(ex, 200);
     const auto r = send(azure::storageAccountGet(id));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     const auto info = azure::parseStorageAccount(r->body);
-    VERIFY_OK(info);
+    DR_VERIFY_OK(info);
 
     const QJsonObject b = body(ex);
     const QJsonObject p = props(b);
@@ -259,7 +259,7 @@ void tst_ArmResources::storageFailover()
         m_server.enqueue(ScriptedResponse{200, {}, {}, 0, false});
     }
     const auto r = follow(azure::storageAccountFailover(id, planned));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     QCOMPARE(r->status, 200);
 
     const QList<RecordedRequest> sent = armRequests();
@@ -290,9 +290,9 @@ void tst_ArmResources::cosmosGet()
     const QString id = resourceIdOf(ex, QStringLiteral("Microsoft.DocumentDB/databaseAccounts"), QStringLiteral("accountName"));
     m_server.enqueueExample(ex, 200);
     const auto r = send(azure::cosmosAccountGet(id));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     const auto info = azure::parseCosmosAccount(r->body);
-    VERIFY_OK(info);
+    DR_VERIFY_OK(info);
     const QJsonObject p = props(body(ex));
     QCOMPARE(info->name, body(ex).value(QStringLiteral("name")).toString());
     QCOMPARE(info->provisioningState, p.value(QStringLiteral("provisioningState")).toString());
@@ -370,7 +370,7 @@ void tst_ArmResources::cosmosPriorityChange()
         m_server.enqueue(json(200, {{QStringLiteral("status"), QStringLiteral("Succeeded")}}));
     }
     const auto r = follow(azure::cosmosFailoverPriorityChange(id, policies));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
 
     const QList<RecordedRequest> sent = armRequests();
     QCOMPARE(sent.size(), status == 202 ? 3 : 1);
@@ -408,7 +408,7 @@ void tst_ArmResources::cosmosOfflineRegion()
     const QString region = ex.requestBody(QStringLiteral("regionParameterForOffline")).toObject().value(QStringLiteral("region")).toString();
     QCOMPARE(region, ex.parameter(QStringLiteral("region")));
     const auto r = follow(azure::cosmosOfflineRegion(id, region));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     const QList<RecordedRequest> sent = armRequests();
     QCOMPARE(sent.size(), status == 202 ? 2 : 1);
     QCOMPARE(sent[0].method, QByteArrayLiteral("POST"));
@@ -423,9 +423,9 @@ void tst_ArmResources::webApp()
     const QString id = resourceIdOf(ex, QStringLiteral("Microsoft.Web/sites"), QStringLiteral("name"));
     m_server.enqueueExample(ex, 200);
     const auto r = send(azure::webAppGet(id));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     const auto info = azure::parseWebApp(r->body);
-    VERIFY_OK(info);
+    DR_VERIFY_OK(info);
     const QJsonObject p = props(body(ex));
     QCOMPARE(info->name, body(ex).value(QStringLiteral("name")).toString());
     QCOMPARE(info->state, p.value(QStringLiteral("state")).toString());
@@ -456,9 +456,9 @@ void tst_ArmResources::vault()
     const QString id = resourceIdOf(ex, QStringLiteral("Microsoft.KeyVault/vaults"), QStringLiteral("vaultName"));
     m_server.enqueueExample(ex, 200);
     const auto r = send(azure::vaultGet(id));
-    VERIFY_OK(r);
+    DR_VERIFY_OK(r);
     const auto info = azure::parseVault(r->body);
-    VERIFY_OK(info);
+    DR_VERIFY_OK(info);
     const QJsonObject p = props(body(ex));
     QCOMPARE(info->name, body(ex).value(QStringLiteral("name")).toString());
     QCOMPARE(info->vaultUri, p.value(QStringLiteral("vaultUri")).toString());

@@ -40,5 +40,10 @@ QString errorOf(const std::optional<Result<T>> &r)
 
 } // namespace dr::test
 
-// Passes when `r` holds a value, else fails with its error.
-#define VERIFY_OK(r) QVERIFY2(bool(r), qPrintable(dr::test::errorOf(r)))
+// QVERIFY for a Result: passes when it holds a value, else fails with the error it carries.
+// The expression is evaluated once.
+#define DR_VERIFY_OK(expression)                                                                   \
+    do {                                                                                           \
+        const auto &drResult_ = (expression);                                                      \
+        QVERIFY2(drResult_.has_value(), qPrintable(dr::test::errorOf(drResult_)));                 \
+    } while (false)
