@@ -2,6 +2,7 @@
 // settings registry, and the main window on the profile given (or the last one opened; with
 // neither, the window's welcome page).
 
+#include "common/opensslexit.h"
 #include "logging/logging.h"
 #include "mainwindow.h"
 #include "settings/settings.h"
@@ -17,6 +18,8 @@
 
 int main(int argc, char *argv[])
 {
+    // Before anything uses OpenSSL: see opensslexit.h (a crash at exit otherwise).
+    dr::skipOpenSslCleanupAtExit();
     // --help and --version print and exit: they must work without a display (over SSH, in
     // scripts), so they run on the offscreen platform when no platform was chosen.
     for (int i = 1; i < argc; ++i) {

@@ -6,6 +6,8 @@
 #include "cli.h"
 #include "commands.h"
 
+#include "common/opensslexit.h"
+
 #include <QCoreApplication>
 #include <QGuiApplication>
 
@@ -51,6 +53,8 @@ Exit codes of status:
 
 int main(int argc, char *argv[])
 {
+    // Before anything uses OpenSSL: see opensslexit.h (a crash at exit otherwise).
+    dr::skipOpenSslCleanupAtExit();
     // Reports lay out text and draw charts (fonts, QPainter): they need Qt Gui, which needs a
     // platform. Always offscreen: a report shows no window, and a server, a CI job or a
     // terminal whose QT_QPA_PLATFORM names a display that is not there must still get one.

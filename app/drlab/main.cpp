@@ -14,6 +14,7 @@
 #include "storage/storagefront.h"
 
 #include "azure/blobclient.h"
+#include "common/opensslexit.h"
 #include "logging/logging.h"
 
 #include <QCommandLineParser>
@@ -397,6 +398,8 @@ int cmdTraffic(const QStringList &args)
 
 int main(int argc, char *argv[])
 {
+    // Before anything uses OpenSSL: see opensslexit.h (a crash at exit otherwise).
+    dr::skipOpenSslCleanupAtExit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("drlab"));
     QCoreApplication::setOrganizationName(QStringLiteral("drconsole"));
