@@ -36,6 +36,7 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSysInfo>
@@ -380,8 +381,14 @@ void tst_FailoverWizard::drillRecordsTheOperatorsVerdict()
     QTest::mouseClick(pass, Qt::LeftButton, {}, QPoint(pass->height() / 2, pass->height() / 2));
     QVERIFY(notes->passButton()->isChecked());
     QTest::keyClicks(notes->noteEdit(), QStringLiteral("Drill walked by the GUI test"));
+    // Finish closes the wizard, which deletes itself: its pages with it. The message of a
+    // QTRY_VERIFY2 is evaluated even when the check passes, so it reads the page through a
+    // guard, never through `notes` (a use after free that crashed this test once in CI).
+    const QPointer<NotesPage> notesAlive = notes;
     QTest::mouseClick(w->button(QWizard::FinishButton), Qt::LeftButton);
-    QTRY_VERIFY2_WITH_TIMEOUT(!m_window->failoverWizard(), qPrintable(notes->errorText()), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(!m_window->failoverWizard(),
+        qPrintable(notesAlive ? notesAlive->errorText() : QString()), 5000);
+    QVERIFY(!notesAlive);
 
     // On the record: the run's verdict in the journal, and the audit entry.
     const auto run = m_window->failoverController()->journal()->run(runId);
