@@ -39,6 +39,7 @@ private slots:
     void brokenProfileListsEveryProblem();
     void liveAndDeadEndpoints();
     void allHealthyExitsZero();
+    void exitLeavesOpenSslToTheSystem();
     void humanTable();
     void watchRedrawsUntilInterrupted();
     void secretSetCheckDelete();
@@ -246,6 +247,30 @@ void tst_Drctl::allHealthyExitsZero()
     const Run run = drctl({QStringLiteral("status"), QStringLiteral("--profile"), path, QStringLiteral("--json")});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.err.isEmpty());
+}
+
+void tst_Drctl::exitLeavesOpenSslToTheSystem()
+{
+    // OpenSSL's atexit cleanup frees the state of threads that may still be ending (Qt's
+    // network threads are), and drctl then aborted after its work had succeeded. A status
+    // over TLS, with a probe that reports at the very end whether that cleanup ran.
+    const IssuedCertificate cert = m_pki->issueForDays(QStringLiteral("drctl-exit"), 60);
+    TestHttpServer a;
+    a.setTls({cert.certificate()}, cert.key());
+    QVERIFY(a.listen());
+    TestHttpServer b;
+    QVERIFY(b.listen());
+    const QString path = writeProfile(QStringLiteral("exit.json"),
+                                      profileJson(a.url(QStringLiteral("/"), QStringLiteral("localhost")), b.url(), a.port()));
+    const QProcessEnvironment plain = m_env;
+    m_env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(DR_OPENSSLEXITPROBE));
+    // An AddressSanitizer build wants its runtime first; the probe is not instrumented.
+    m_env.insert(QStringLiteral("ASAN_OPTIONS"),
+        m_env.value(QStringLiteral("ASAN_OPTIONS")) + QStringLiteral(":verify_asan_link_order=0"));
+    const Run run = drctl({QStringLiteral("status"), QStringLiteral("--profile"), path, QStringLiteral("--json")});
+    m_env = plain;
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.err.trimmed(), QByteArrayLiteral("opensslexitprobe: libssl loaded, OpenSSL cleanup at exit did not run"));
 }
 
 void tst_Drctl::humanTable()
