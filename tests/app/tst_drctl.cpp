@@ -49,6 +49,9 @@ private slots:
 private:
     Run drctl(const QStringList &args, int timeoutMs = 20000, const QByteArray &input = {});
     QString writeProfile(const QString &name, const QByteArray &json);
+    // Two live endpoints, the first over TLS with a certificate valid for 60 days: a profile
+    // (NAME.json) whose status is all OK. Empty if a server could not listen.
+    QString healthyProfile(const QString &name, TestHttpServer &tls, TestHttpServer &plain);
     QByteArray profileJson(const QString &liveUrl, const QString &deadUrl, quint16 certPort) const;
 
     QTemporaryDir m_dir;
@@ -234,16 +237,22 @@ void tst_Drctl::liveAndDeadEndpoints()
     QCOMPARE(c.value(QStringLiteral("notAfter")).toString(), cert.certificate().expiryDate().toUTC().toString(Qt::ISODate));
 }
 
+QString tst_Drctl::healthyProfile(const QString &name, TestHttpServer &tls, TestHttpServer &plain)
+{
+    const IssuedCertificate cert = m_pki->issueForDays(QStringLiteral("drctl-") + name, 60);
+    tls.setTls({cert.certificate()}, cert.key());
+    if (!tls.listen() || !plain.listen())
+        return {};
+    return writeProfile(name + QStringLiteral(".json"),
+                        profileJson(tls.url(QStringLiteral("/"), QStringLiteral("localhost")), plain.url(), tls.port()));
+}
+
 void tst_Drctl::allHealthyExitsZero()
 {
-    const IssuedCertificate cert = m_pki->issueForDays(QStringLiteral("drctl-healthy"), 60);
     TestHttpServer a;
-    a.setTls({cert.certificate()}, cert.key());
-    QVERIFY(a.listen());
     TestHttpServer b;
-    QVERIFY(b.listen());
-    const QString path = writeProfile(QStringLiteral("healthy.json"),
-                                      profileJson(a.url(QStringLiteral("/"), QStringLiteral("localhost")), b.url(), a.port()));
+    const QString path = healthyProfile(QStringLiteral("healthy"), a, b);
+    QVERIFY(!path.isEmpty());
     const Run run = drctl({QStringLiteral("status"), QStringLiteral("--profile"), path, QStringLiteral("--json")});
     QCOMPARE(run.exitCode, 0);
     QVERIFY(run.err.isEmpty());
@@ -254,14 +263,10 @@ void tst_Drctl::exitLeavesOpenSslToTheSystem()
     // OpenSSL's atexit cleanup frees the state of threads that may still be ending (Qt's
     // network threads are), and drctl then aborted after its work had succeeded. A status
     // over TLS, with a probe that reports at the very end whether that cleanup ran.
-    const IssuedCertificate cert = m_pki->issueForDays(QStringLiteral("drctl-exit"), 60);
     TestHttpServer a;
-    a.setTls({cert.certificate()}, cert.key());
-    QVERIFY(a.listen());
     TestHttpServer b;
-    QVERIFY(b.listen());
-    const QString path = writeProfile(QStringLiteral("exit.json"),
-                                      profileJson(a.url(QStringLiteral("/"), QStringLiteral("localhost")), b.url(), a.port()));
+    const QString path = healthyProfile(QStringLiteral("exit"), a, b);
+    QVERIFY(!path.isEmpty());
     const QProcessEnvironment plain = m_env;
     m_env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(DR_OPENSSLEXITPROBE));
     // An AddressSanitizer build wants its runtime first; the probe is not instrumented.
